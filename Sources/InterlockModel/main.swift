@@ -1,0 +1,1 @@
+print("interlock-model: under construction")

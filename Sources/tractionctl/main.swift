@@ -1,0 +1,1 @@
+print("tractionctl: under construction")
