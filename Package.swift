@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
         // The table boundary: physical units, telemetry, commands, identity and
@@ -48,6 +49,20 @@ let package = Package(
 
         // Physical model of table and patient, and the simulated TableLink (pure).
         .target(name: "TractionPlant", dependencies: ["TractionDevice"], swiftSettings: strictSwift),
+
+        // Thin C wrappers for system calls Swift cannot call (prctl is variadic).
+        .target(name: "CTractionSystem"),
+
+        // The daemon's runtime: the real-time control thread and, later, the
+        // socket server, recorder and systemd integration.
+        .target(
+            name: "TractionDaemon",
+            dependencies: [
+                "TractionDevice", "CTractionSystem",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            swiftSettings: strictSwift
+        ),
 
         // The admin and technician command line.
         .executableTarget(
@@ -90,6 +105,11 @@ let package = Package(
         .testTarget(
             name: "TractionPlantTests",
             dependencies: ["TractionPlant", "TractionTherapy", "TractionDevice", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "TractionDaemonTests",
+            dependencies: ["TractionDaemon", "TractionDevice", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: strictSwift
         ),
         // Runs the real tractionctl binary as a person would.
