@@ -17,6 +17,7 @@ let package = Package(
     products: [
         .executable(name: "tractionctl", targets: ["tractionctl"]),
         .executable(name: "interlock-model", targets: ["InterlockModel"]),
+        .executable(name: "traction-loopbench", targets: ["LoopBenchmark"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
@@ -61,6 +62,13 @@ let package = Package(
                 "TractionDevice", "CTractionSystem",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
+            swiftSettings: strictSwift
+        ),
+
+        // Measures control-loop lateness and overruns (`make bench`).
+        .executableTarget(
+            name: "LoopBenchmark",
+            dependencies: ["TractionDaemon", "TractionDevice"],
             swiftSettings: strictSwift
         ),
 
