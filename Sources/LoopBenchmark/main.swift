@@ -1,7 +1,8 @@
 // traction-loopbench: measures the control thread's wake-up lateness and
 // overruns at a given rate, optionally with the other cores kept busy, and
 // compares the figures with the goals of the engine issue:
-//   at 250 Hz: 0 overruns over the run and p99 lateness <= 100 µs.
+//   at 250 Hz with the other core loaded: 0 overruns over the run and
+//   p99 lateness <= 100 µs.
 //
 // Usage: traction-loopbench [--rate HZ] [--seconds S] [--load] [--no-realtime]
 // Exit status: 0 when every goal for the given rate is met, 1 otherwise.
@@ -112,13 +113,14 @@ print("  ticks \(thread.ticks), overruns \(thread.overruns), skipped deadlines \
 print("  lateness µs: p50 \(p50)  p99 \(p99)  p99.9 \(p999)  max \(maximum)")
 
 var goalsMet = true
-if options.rateHertz == 250 {
+// The goal is stated for 250 Hz with the other core loaded; other runs are reported for comparison.
+if options.rateHertz == 250 && options.loadOtherCores {
     let overrunsOK = thread.overruns == 0
     let p99OK = p99 <= 100
     print("  goal: 0 overruns -> \(thread.overruns) \(overrunsOK ? "MET" : "NOT MET")")
     print("  goal: p99 <= 100 µs -> \(p99) µs \(p99OK ? "MET" : "NOT MET")")
     goalsMet = overrunsOK && p99OK
 } else {
-    print("  (no goal at this rate; figures reported for comparison)")
+    print("  (the goal is stated for 250 Hz under load; these figures are for comparison)")
 }
 exit(goalsMet ? 0 : 1)
