@@ -51,6 +51,9 @@ let package = Package(
         // Physical model of table and patient, and the simulated TableLink (pure).
         .target(name: "TractionPlant", dependencies: ["TractionDevice"], swiftSettings: strictSwift),
 
+        // Replay support: fault schedules and the SVG chart (pure).
+        .target(name: "TractionReplay", dependencies: ["TractionDevice"], swiftSettings: strictSwift),
+
         // Thin C wrappers for system calls Swift cannot call (prctl is variadic).
         .target(name: "CTractionSystem"),
 
@@ -118,6 +121,11 @@ let package = Package(
         .testTarget(
             name: "TractionDaemonTests",
             dependencies: ["TractionDaemon", "TractionDevice", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "TractionReplayTests",
+            dependencies: ["TractionReplay", "TractionDevice"],
             swiftSettings: strictSwift
         ),
         // Runs the real tractionctl binary as a person would.
