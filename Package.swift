@@ -15,6 +15,9 @@ let package = Package(
     name: "tractiond",
     platforms: [.macOS(.v15)],
     products: [
+        // Libraries for the benchmark package in Benchmarks/.
+        .library(name: "TractionDevice", targets: ["TractionDevice"]),
+        .library(name: "TractionDaemon", targets: ["TractionDaemon"]),
         .executable(name: "tractionctl", targets: ["tractionctl"]),
         .executable(name: "interlock-model", targets: ["InterlockModel"]),
         .executable(name: "traction-loopbench", targets: ["LoopBenchmark"]),
