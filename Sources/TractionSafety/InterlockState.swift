@@ -44,6 +44,14 @@ public enum InterlockState: UInt8, Sendable, Hashable, Codable, CaseIterable, Cu
         }
     }
 
+    /// The identifier as written in the code, for records, models and diagrams.
+    public var name: String {
+        switch self {
+        case .selfTest: "selfTest"
+        default: description
+        }
+    }
+
     /// States in which a treatment session exists (armed up to its release).
     public var isInSession: Bool {
         switch self {
