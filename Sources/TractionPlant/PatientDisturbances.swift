@@ -7,9 +7,12 @@ import TractionDevice
 /// them, yet within what a patient lying in a harness can do. Each kind of
 /// event arrives as a Poisson process (a Bernoulli draw per sub-step).
 public struct DisturbanceParameters: Sendable, Hashable {
-    /// A cough: a parabolic force pulse pulling the body away from the drive.
+    /// A cough: a parabolic pulse of trunk muscle force pulling the body away
+    /// from the drive. The muscles act in parallel with the spine, so the
+    /// load cell sees only the harness's share of it (about a sixth for the
+    /// default lumbar model at 300 N).
     public var coughsPerMinute: Double
-    /// Peak of a cough as a share of the cable tension at its onset.
+    /// Peak muscle force of a cough as a share of the cable tension at its onset.
     public var coughPeakShareOfTension: ClosedRange<Double>
     public var coughDuration: Seconds
     /// A shift: the region's rest length moves to a new offset, drawn
@@ -18,20 +21,24 @@ public struct DisturbanceParameters: Sendable, Hashable {
     public var shiftLargestOffset: Millimetres
     public var shiftDuration: Seconds
     /// Tensing up (muscle guarding): the series stiffness rises by a factor
-    /// for a few seconds, with linear onset and offset.
+    /// and the guarding muscles pull back, for a few seconds, with linear
+    /// onset and offset.
     public var tensingsPerMinute: Double
     public var tensingStiffnessFactor: ClosedRange<Double>
+    /// Guarding muscle force as a share of the tension at onset.
+    public var tensingMuscleShareOfTension: ClosedRange<Double>
     public var tensingDuration: ClosedRange<Double>
     public var tensingOnset: Seconds
 
     public init(coughsPerMinute: Double = 0.4,
-                coughPeakShareOfTension: ClosedRange<Double> = 0.04...0.12,
+                coughPeakShareOfTension: ClosedRange<Double> = 0.2...0.6,
                 coughDuration: Seconds = 0.3,
                 shiftsPerMinute: Double = 0.5,
                 shiftLargestOffset: Millimetres = 0.5,
                 shiftDuration: Seconds = 1.0,
                 tensingsPerMinute: Double = 0.3,
                 tensingStiffnessFactor: ClosedRange<Double> = 1.1...1.5,
+                tensingMuscleShareOfTension: ClosedRange<Double> = 0.1...0.4,
                 tensingDuration: ClosedRange<Double> = 3...10,
                 tensingOnset: Seconds = 0.3) {
         self.coughsPerMinute = coughsPerMinute
@@ -42,6 +49,7 @@ public struct DisturbanceParameters: Sendable, Hashable {
         self.shiftDuration = shiftDuration
         self.tensingsPerMinute = tensingsPerMinute
         self.tensingStiffnessFactor = tensingStiffnessFactor
+        self.tensingMuscleShareOfTension = tensingMuscleShareOfTension
         self.tensingDuration = tensingDuration
         self.tensingOnset = tensingOnset
     }
@@ -74,6 +82,7 @@ struct PatientDisturbances: Sendable, Hashable {
     private var tensingElapsed: Double = .infinity
     private var tensingLength: Double = 0
     private var tensingPeakFactor: Double = 1
+    private var tensingPeakMuscleForce: Double = 0
 
     private(set) var current = BodyDisturbance()
     private(set) var activity = DisturbanceActivity()
@@ -104,6 +113,7 @@ struct PatientDisturbances: Sendable, Hashable {
             tensingElapsed = 0
             tensingLength = random.nextUniform(in: parameters.tensingDuration)
             tensingPeakFactor = random.nextUniform(in: parameters.tensingStiffnessFactor)
+            tensingPeakMuscleForce = max(cableForce, 0) * random.nextUniform(in: parameters.tensingMuscleShareOfTension)
         }
 
         var disturbance = BodyDisturbance()
@@ -126,6 +136,7 @@ struct PatientDisturbances: Sendable, Hashable {
             let onset = parameters.tensingOnset.value
             let envelope = min(1, tensingElapsed / onset, (tensingLength - tensingElapsed) / onset)
             disturbance.stiffnessFactor = 1 + (tensingPeakFactor - 1) * max(0, envelope)
+            disturbance.muscleForceNewtons += tensingPeakMuscleForce * max(0, envelope)
             activity.tensing = true
             tensingElapsed += dt
         }

@@ -166,15 +166,9 @@ public struct TablePlant: Sendable {
         let stretch = drive.position - body.elongation - configuration.harness.initialSlack.value
         cableForce = configuration.harness.forceNewtons(atStretchMillimetres: stretch)
 
-        let carriesLoad: Bool
-        switch demand {
-        case .velocity: carriesLoad = true
-        case .unpowered: carriesLoad = cableForce > configuration.drive.slackForce.value
-        case .hold: carriesLoad = false
-        }
         if !faults.powerLost {
             sensors.sample(cableForce: cableForce, driveVelocity: drive.velocity,
-                           driveCarriesLoad: carriesLoad, faults: faults.sensors)
+                           driveCarriesLoad: !drive.brakeApplied, faults: faults.sensors)
         }
         nanoseconds &+= configuration.subStepNanoseconds
         subStepCount &+= 1

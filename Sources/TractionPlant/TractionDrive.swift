@@ -49,7 +49,7 @@ public struct DriveParameters: Sendable, Hashable {
                 normalReleaseVelocity: MillimetresPerSecond = 5,
                 emergencyReleaseVelocity: MillimetresPerSecond = 60,
                 slackForce: Newtons = 5,
-                dynamicBrakeDampingNewtonsPerMillimetrePerSecond: Double = 10,
+                dynamicBrakeDampingNewtonsPerMillimetrePerSecond: Double = 4,
                 ceilingReleaseMargin: Newtons = 10,
                 transmissionFriction: Newtons = 8,
                 longestAcceptedLease: Seconds = 1.0) {
@@ -87,6 +87,10 @@ struct TractionDrive: Sendable, Hashable {
     private(set) var velocity: Double = 0   // mm/s, positive pulls
     /// The last demand drove the axis into one of its travel limits.
     private(set) var drivenIntoTravelLimit = false
+    /// The spring-applied holding brake. The firmware applies it only once the
+    /// cable is slack (so it never locks a patient under tension) and keeps it
+    /// applied until the power stage moves the axis again.
+    private(set) var brakeApplied = false
 
     init(parameters: DriveParameters) { self.parameters = parameters }
 
@@ -95,11 +99,14 @@ struct TractionDrive: Sendable, Hashable {
         var pushesIntoLimit = false
         switch demand {
         case .unpowered:
-            let slack = cableForce <= parameters.slackForce.value
-            velocity = slack ? 0 : -min(cableForce / parameters.dynamicBrakeDampingNewtonsPerMillimetrePerSecond, speedLimit)
+            if cableForce <= parameters.slackForce.value { brakeApplied = true }
+            velocity = brakeApplied
+                ? 0 : -min(cableForce / parameters.dynamicBrakeDampingNewtonsPerMillimetrePerSecond, speedLimit)
         case .hold:
+            brakeApplied = true
             velocity = 0
         case let .velocity(demanded, hardStop):
+            brakeApplied = false
             var target = min(max(demanded, -speedLimit), speedLimit)
             if cableForce >= parameters.stallForce.value { target = min(target, 0) }
             let largestChange = parameters.maximumAccelerationMillimetresPerSecondSquared * dt
