@@ -60,6 +60,9 @@ struct AngleActuators: Sendable, Hashable {
         step(.rotation, demand: demand, powered: powered, dt: dt)
     }
 
+    /// Below this speed with a zero demand the actuator is at rest, °/s.
+    static let standstillRate = 0.001
+
     private mutating func step(_ axis: AngleAxis, demand: AngleRates, powered: Bool, dt: Double) {
         guard let parameters = parameters(of: axis) else { return }
         let range = parameters.range
@@ -67,6 +70,8 @@ struct AngleActuators: Sendable, Hashable {
         let target = powered ? min(max(demand[axis].value, -limit), limit) : 0
         var rate = rates[axis].value
         rate += (target - rate) * min(1, dt / parameters.velocityTimeConstant.value)
+        // The motor controller brakes to a true stop below a creep speed.
+        if target == 0, rate.magnitude < Self.standstillRate { rate = 0 }
         var angle = angles[axis].value + rate * dt
         if angle <= range.minimum.value {
             angle = range.minimum.value

@@ -67,6 +67,9 @@ struct ForceSensors: Sendable, Hashable {
     private var tareCorrection: Double = 0
 
     private(set) var loadCellReading: Double = 0
+    /// The last load cell reading without its noise: what the firmware's
+    /// averaging tare converges on.
+    private var loadCellMeanReading: Double = 0
     private(set) var redundantReading: Double = 0
 
     init(parameters: ForceSensorParameters, transmissionFriction: Newtons, random: SplitMix64) {
@@ -92,10 +95,11 @@ struct ForceSensors: Sendable, Hashable {
         let loadCellNoise = random.nextNoise(standardDeviation: parameters.loadCellNoise.value)
         let redundantNoise = random.nextNoise(standardDeviation: parameters.redundantNoise.value)
         if !faults.loadCellStuck {
-            let raw = cableForce * (1 + faults.loadCellGainError) + faults.loadCellOffsetError.value
-                + loadCellOffset + loadCellNoise
+            let mean = cableForce * (1 + faults.loadCellGainError) + faults.loadCellOffsetError.value
+                + loadCellOffset - tareCorrection
             let range = parameters.loadCellRange.value
-            loadCellReading = min(max(raw - tareCorrection, -range), range)
+            loadCellMeanReading = mean
+            loadCellReading = min(max(mean + loadCellNoise, -range), range)
         }
         if driveCarriesLoad {
             let frictionBias = driveVelocity > 0 ? transmissionFriction : (driveVelocity < 0 ? -transmissionFriction : 0)
@@ -107,9 +111,11 @@ struct ForceSensors: Sendable, Hashable {
         }
     }
 
-    /// Zeroes the load cell at its present reading.
+    /// Zeroes the load cell. The firmware averages a few hundred samples, so
+    /// the zero lands on the mean reading, not on one noisy sample.
     mutating func tare() {
-        tareCorrection += loadCellReading
-        loadCellReading = 0
+        tareCorrection += loadCellMeanReading
+        loadCellReading -= loadCellMeanReading
+        loadCellMeanReading = 0
     }
 }

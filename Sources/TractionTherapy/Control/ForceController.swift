@@ -10,8 +10,9 @@ import TractionDevice
 ///     v_ff   = feedForwardShare · targetRate / k(target)       mm/s
 ///     I     += Kp · (bandwidth / cornerRatio) · e · dt          mm/s, |I| ≤ I_max
 ///     v_raw  = v_ff + Kp·e + I
-///     v      = v_raw limited to ±v_max, then to v_prev ± a_max·dt
-///     I     += (v − v_raw) · min(1, dt / T_aw)                  anti-windup
+///     v_sat  = v_raw limited to ±v_max
+///     v      = v_sat limited to v_prev ± a_max·dt               output rate limit
+///     I     += (v_sat − v_raw) · min(1, dt / T_aw)              anti-windup
 ///
 /// The integral is kept in output units (mm/s), so a change of gain (the
 /// scheduled Kp, or `retune`) never moves the output: only the proportional
@@ -63,7 +64,10 @@ public struct ForceController: Sendable, Hashable {
         let previous = lastOutput.value
         let output = min(max(speedLimited, previous - largestChange), previous + largestChange)
 
-        let undelivered = output - unlimited
+        // Anti-windup acts on the speed limit only. The rate limit holds the
+        // output back for a few ticks at most; bleeding the integral for it
+        // would leave a lasting bias once the error is zero.
+        let undelivered = speedLimited - unlimited
         integralVelocity = clamp(integralVelocity + undelivered * min(1, dt / config.antiWindupTimeConstant.value),
                                  limit: integralLimit)
         lastError = error
