@@ -47,7 +47,7 @@ let package = Package(
         .target(name: "TractionSerial", dependencies: ["CLibSerialPort", "TractionDevice"], swiftSettings: strictSwift),
 
         // Round trip through the libserialport code path; run by scripts/checks/libserialport-path.sh.
-        .executableTarget(name: "SerialLoopbackProbe", dependencies: ["TractionSerial"], swiftSettings: strictSwift),
+        .executableTarget(name: "SerialLoopbackProbe", dependencies: ["TractionSerial", "TractionWire", "TractionDevice"], swiftSettings: strictSwift),
 
         // Safety kernel: interlock state machine, detection, envelope, alarms (pure).
         .target(name: "TractionSafety", dependencies: ["TractionDevice"], swiftSettings: strictSwift),
