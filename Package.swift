@@ -41,6 +41,19 @@ let package = Package(
         // Wire codec for the host <-> table serial protocol (pure).
         .target(name: "TractionWire", dependencies: ["TractionDevice"], swiftSettings: strictSwift),
 
+        // libserialport through pkg-config (Debian: libserialport-dev).
+        .systemLibrary(
+            name: "CLibSerialPort",
+            pkgConfig: "libserialport",
+            providers: [.apt(["libserialport-dev"])]
+        ),
+
+        // Serial transport: libserialport for real ports, termios for pseudo-terminals.
+        .target(name: "TractionSerial", dependencies: ["CLibSerialPort", "TractionDevice"], swiftSettings: strictSwift),
+
+        // Round trip through the libserialport code path; run by scripts/checks/libserialport-path.sh.
+        .executableTarget(name: "SerialLoopbackProbe", dependencies: ["TractionSerial", "TractionWire", "TractionDevice"], swiftSettings: strictSwift),
+
         // Safety kernel: interlock state machine, detection, envelope, alarms (pure).
         .target(name: "TractionSafety", dependencies: ["TractionDevice"], swiftSettings: strictSwift),
 
@@ -103,6 +116,13 @@ let package = Package(
         .testTarget(
             name: "TractionWireTests",
             dependencies: ["TractionWire", "TractionDevice", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "TractionSerialTests",
+            dependencies: ["TractionSerial", "TractionWire", "TractionDevice"],
+            // The LD_PRELOAD shim is compiled by scripts/checks/libserialport-path.sh, not linked here.
+            exclude: ["ModemControlShim"],
             swiftSettings: strictSwift
         ),
         .testTarget(
