@@ -11,6 +11,14 @@ let strictSwift: [SwiftSetting] = [
     .swiftLanguageMode(.v6),
 ]
 
+// The simulation core (plant, engine, safety, therapy) is optimised even in
+// debug builds: the closed-loop tests replay whole treatment programs against
+// the plant, which runs about 30 times faster optimised. Tests still build
+// with testability, so `@testable import` keeps working.
+let simulationSpeed: [SwiftSetting] = strictSwift + [
+    .unsafeFlags(["-O"], .when(configuration: .debug)),
+]
+
 let package = Package(
     name: "tractiond",
     platforms: [.macOS(.v15)],
@@ -55,20 +63,31 @@ let package = Package(
         .executableTarget(name: "SerialLoopbackProbe", dependencies: ["TractionSerial", "TractionWire", "TractionDevice"], swiftSettings: strictSwift),
 
         // Safety kernel: interlock state machine, detection, envelope, alarms (pure).
-        .target(name: "TractionSafety", dependencies: ["TractionDevice"], swiftSettings: strictSwift),
+        .target(name: "TractionSafety", dependencies: ["TractionDevice"], swiftSettings: simulationSpeed),
 
         // Treatment programs, validation, the setpoint planner, controllers (pure).
         .target(
             name: "TractionTherapy",
             dependencies: ["TractionDevice", .product(name: "Yams", package: "Yams")],
-            swiftSettings: strictSwift
+            swiftSettings: simulationSpeed
         ),
 
         // Physical model of table and patient, and the simulated TableLink (pure).
-        .target(name: "TractionPlant", dependencies: ["TractionDevice"], swiftSettings: strictSwift),
+        .target(name: "TractionPlant", dependencies: ["TractionDevice"], swiftSettings: simulationSpeed),
 
-        // Replay support: fault schedules and the SVG chart (pure).
-        .target(name: "TractionReplay", dependencies: ["TractionDevice"], swiftSettings: strictSwift),
+        // The deterministic core: safety, planner, controllers, safety clamp (pure).
+        .target(
+            name: "TractionEngine",
+            dependencies: ["TractionDevice", "TractionSafety", "TractionTherapy"],
+            swiftSettings: simulationSpeed
+        ),
+
+        // Replay: the engine against the plant on a virtual clock, reports and charts (pure).
+        .target(
+            name: "TractionReplay",
+            dependencies: ["TractionDevice", "TractionEngine", "TractionPlant", "TractionSafety", "TractionTherapy"],
+            swiftSettings: simulationSpeed
+        ),
 
         // Thin C wrappers for system calls Swift cannot call (prctl is variadic).
         .target(name: "CTractionSystem"),
@@ -144,6 +163,14 @@ let package = Package(
         .testTarget(
             name: "TractionDaemonTests",
             dependencies: ["TractionDaemon", "TractionDevice", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "TractionEngineTests",
+            dependencies: [
+                "TractionEngine", "TractionPlant", "TractionSafety", "TractionTherapy", "TractionDevice",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
             swiftSettings: strictSwift
         ),
         .testTarget(

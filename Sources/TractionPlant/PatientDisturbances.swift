@@ -143,4 +143,29 @@ struct PatientDisturbances: Sendable, Hashable {
         current = disturbance
         self.activity = activity
     }
+
+    // MARK: Disturbances on demand (replay fault specs, the emulator)
+
+    /// Starts a cough now, peaking at `peakNewtons` of muscle force.
+    mutating func triggerCough(peakNewtons: Double) {
+        coughElapsed = 0
+        coughPeak = max(0, peakNewtons)
+    }
+
+    /// Starts a shift now, moving the posture offset by `offsetMillimetres`.
+    mutating func triggerShift(offsetMillimetres: Double) {
+        shiftElapsed = 0
+        shiftFrom = shiftTo
+        shiftTo += offsetMillimetres
+    }
+
+    /// Starts a tensing now: stiffness up to `stiffnessFactor` for `seconds`,
+    /// with a muscle force of the middle share of the present tension.
+    mutating func triggerTensing(stiffnessFactor: Double, seconds: Double, cableForce: Double) {
+        tensingElapsed = 0
+        tensingLength = max(seconds, 2 * parameters.tensingOnset.value)
+        tensingPeakFactor = max(1, stiffnessFactor)
+        let share = parameters.tensingMuscleShareOfTension
+        tensingPeakMuscleForce = max(cableForce, 0) * (share.lowerBound + share.upperBound) / 2
+    }
 }

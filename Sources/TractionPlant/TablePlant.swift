@@ -117,6 +117,17 @@ public struct TablePlant: Sendable {
     /// The creep part of that elongation (both Kelvin-Voigt elements).
     public var creepElongation: Millimetres { Millimetres(body.creepElongation) }
     public var disturbanceActivity: DisturbanceActivity { disturbances.activity }
+
+    /// A cough starting now whose muscle force peaks at `peak`.
+    public mutating func injectCough(peak: Newtons) { disturbances.triggerCough(peakNewtons: peak.value) }
+    /// The patient slides on the table by `offset`, starting now.
+    public mutating func injectShift(by offset: Millimetres) {
+        disturbances.triggerShift(offsetMillimetres: offset.value)
+    }
+    /// The patient tenses up now, stiffness times `stiffnessFactor`, for `duration`.
+    public mutating func injectTensing(stiffnessFactor: Double, duration: Seconds) {
+        disturbances.triggerTensing(stiffnessFactor: stiffnessFactor, seconds: duration.value, cableForce: cableForce)
+    }
     /// Commands the firmware rejected as malformed.
     public var rejectedCommandCount: Int { firmware.rejectedCommandCount }
     /// The instant of the plant's own time.

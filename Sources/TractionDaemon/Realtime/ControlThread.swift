@@ -6,7 +6,7 @@ import Synchronization
 import TractionDevice
 
 /// What the control thread hands to the tick body each period.
-public struct TickContext: Sendable {
+public struct ControlTick: Sendable {
     /// Monotonic instant at which the thread woke for this tick.
     public var now: MonotonicInstant
     /// The deadline this tick was scheduled for.
@@ -56,7 +56,7 @@ public struct ControlLoopConfiguration: Sendable, Hashable {
 /// `Atomic` or the `LatenessRing`, which is itself safe for one producer and
 /// one consumer.
 public final class ControlThread: @unchecked Sendable {
-    public typealias TickBody = (TickContext) -> Void
+    public typealias TickBody = (ControlTick) -> Void
 
     public let configuration: ControlLoopConfiguration
     /// Lateness samples for the reporter (see `LoopStatistics`).
@@ -142,7 +142,7 @@ public final class ControlThread: @unchecked Sendable {
             if lateness > maxLatenessNanoseconds.load(ordering: .relaxed) {
                 maxLatenessNanoseconds.store(lateness, ordering: .relaxed)
             }
-            body(TickContext(now: woke, deadline: deadline, latenessNanoseconds: lateness,
+            body(ControlTick(now: woke, deadline: deadline, latenessNanoseconds: lateness,
                              tickIndex: schedule.ticks, overruns: schedule.overruns,
                              skippedDeadlines: schedule.skippedDeadlines, period: period))
             let done = MonotonicClock.now()

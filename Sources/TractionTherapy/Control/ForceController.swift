@@ -10,7 +10,7 @@ import TractionDevice
 ///     v_ff   = feedForwardShare · targetRate / k(target)       mm/s
 ///     I     += Kp · (bandwidth / cornerRatio) · e · dt          mm/s, |I| ≤ I_max
 ///     v_raw  = v_ff + Kp·e + I
-///     v_sat  = v_raw limited to ±v_max
+///     v_sat  = v_raw limited to ±v_max, and to R_takeup / k(F) while F < F_takeup
 ///     v      = v_sat limited to v_prev ± a_max·dt               output rate limit
 ///     I     += (v_sat − v_raw) · min(1, dt / T_aw)              anti-windup
 ///
@@ -59,7 +59,10 @@ public struct ForceController: Sendable, Hashable {
         integralVelocity = clamp(integralVelocity + integralRate * error * dt, limit: integralLimit)
 
         let unlimited = feedForward + gain * error + integralVelocity
-        let speedLimited = clamp(unlimited, limit: config.largestVelocity.value)
+        var speedLimited = clamp(unlimited, limit: config.largestVelocity.value)
+        if measured < config.takeUpForce {
+            speedLimited = min(speedLimited, config.takeUpForceRate.value / config.stiffness.newtonsPerMillimetre(at: measured))
+        }
         let largestChange = config.largestAccelerationMillimetresPerSecondSquared * dt
         let previous = lastOutput.value
         let output = min(max(speedLimited, previous - largestChange), previous + largestChange)

@@ -66,6 +66,15 @@ public struct ForceControllerConfiguration: Sendable, Hashable, Codable {
     /// the demand with this time constant.
     public var antiWindupTimeConstant: Seconds
     public var stiffness: TractionStiffnessEstimate
+    /// Below this measured force the cable and harness are still being taken
+    /// up: the load cell says little about how close the harness is.
+    public var takeUpForce: Newtons
+    /// While taking up, the controller pulls no faster than this force rate
+    /// would need at the estimated stiffness. On the plant, catching the
+    /// harness at full speed raised the force at about 90 N/s, above the
+    /// kernel's measured-rate alarm (60 N/s). Above `takeUpForce` the limit is
+    /// off: it would slow the recovery from a cough and cost tracking.
+    public var takeUpForceRate: NewtonsPerSecond
 
     public init(bandwidthRadiansPerSecond: Double = 15,
                 integralCornerRatio: Double = 4,
@@ -74,7 +83,9 @@ public struct ForceControllerConfiguration: Sendable, Hashable, Codable {
                 largestAccelerationMillimetresPerSecondSquared: Double = 200,
                 largestIntegralVelocity: MillimetresPerSecond = 5,
                 antiWindupTimeConstant: Seconds = 0.1,
-                stiffness: TractionStiffnessEstimate = TractionStiffnessEstimate()) {
+                stiffness: TractionStiffnessEstimate = TractionStiffnessEstimate(),
+                takeUpForce: Newtons = 30,
+                takeUpForceRate: NewtonsPerSecond = 25) {
         self.bandwidthRadiansPerSecond = bandwidthRadiansPerSecond
         self.integralCornerRatio = integralCornerRatio
         self.feedForwardShare = feedForwardShare
@@ -83,6 +94,8 @@ public struct ForceControllerConfiguration: Sendable, Hashable, Codable {
         self.largestIntegralVelocity = largestIntegralVelocity
         self.antiWindupTimeConstant = antiWindupTimeConstant
         self.stiffness = stiffness
+        self.takeUpForce = takeUpForce
+        self.takeUpForceRate = takeUpForceRate
     }
 
     /// Proportional gain at `force`, (mm/s) per N.

@@ -1,0 +1,279 @@
+import TractionDevice
+import TractionSafety
+import TractionTherapy
+
+/// A session prepared by `arm` and waiting for `start`.
+public struct ArmedSession: Sendable {
+    public var plan: SessionPlan
+    /// A pseudonymous patient reference, never a name.
+    public var patientReference: String
+    public var armedBy: String
+    /// A hold force the operator set before the start; applied when it starts.
+    public var pendingHoldForce: Newtons?
+}
+
+/// The deterministic core of tractiond: one `step` per control period.
+///
+/// Each step runs, in this order (ARCHITECTURE.md, "The tick"):
+/// 1. safety first: the kernel judges the newest telemetry;
+/// 2. therapy: the planner yields this instant's targets;
+/// 3. control: the force and angle controllers turn targets into demands;
+/// 4. safety last: the kernel clamps the demand to its envelope.
+///
+/// The engine is pure: no I/O, no clock, no threads. The same value runs
+/// under the daemon's real-time thread, a replay's virtual clock and the
+/// tests. Its steady path (no state change, no new alarm) allocates nothing;
+/// `Benchmarks/` proves it by counting mallocs.
+public struct Engine: Sendable {
+    public let configuration: EngineConfiguration
+    public let identity: TableIdentity
+    public internal(set) var kernel: SafetyKernel
+
+    public internal(set) var armedSession: ArmedSession?
+    public internal(set) var planner: PlannerState?
+    /// The planner's targets at the last tick of the running session.
+    public private(set) var plannerOutput: PlannerOutput?
+    public private(set) var lastCommand = DriveCommand.disabled
+    public private(set) var lastTelemetry: Telemetry?
+    public private(set) var lastStepAt: MonotonicInstant?
+    /// The reason the latest session ended, kept until the next one is armed.
+    public private(set) var lastSessionEnd: SessionEndReason?
+
+    private var forceController: ForceController
+    private var angleControllers: AngleControllers
+    private var previousTargetForce = Newtons.zero
+    private var selfTestRun: SelfTestRun?
+
+    /// - Parameter identity: what the table reported in its handshake; the
+    ///   configuration is narrowed to the table's own force cap and axes.
+    public init(configuration: EngineConfiguration, identity: TableIdentity) {
+        let adapted = configuration.adapted(to: identity)
+        self.configuration = adapted
+        self.identity = identity
+        kernel = SafetyKernel(configuration: adapted.safety)
+        forceController = ForceController(configuration: adapted.forceController)
+        angleControllers = AngleControllers(axes: identity.angleAxes, configuration: adapted.angleController)
+    }
+
+    public var state: InterlockState { kernel.state }
+
+    /// The force limit of the armed or running session, if any.
+    public var sessionForceLimit: Newtons? {
+        planner?.plan.effectiveLimit.force ?? armedSession?.plan.effectiveLimit.force
+    }
+
+    /// The region of the armed or running session; lumbar when idle (its
+    /// hard cap is the larger, so idle checks use the idle force limit).
+    public var region: TreatmentRegion {
+        planner?.plan.patient.region ?? armedSession?.plan.patient.region ?? .lumbar
+    }
+
+    // MARK: Link
+
+    /// The transport to the table is open.
+    public mutating func linkConnected(at now: MonotonicInstant, into log: inout EngineEventLog) {
+        kernel.link(.connected, at: now, into: &log.safety)
+        react(to: &log, at: now)
+    }
+
+    /// The handshake succeeded; the self-test starts.
+    public mutating func handshakeDone(at now: MonotonicInstant, into log: inout EngineEventLog) {
+        kernel.link(.handshakeDone, at: now, into: &log.safety)
+        react(to: &log, at: now)
+    }
+
+    /// The link layer gave up on the table.
+    public mutating func linkLost(at now: MonotonicInstant, into log: inout EngineEventLog) {
+        kernel.link(.lost, at: now, into: &log.safety)
+        react(to: &log, at: now)
+    }
+
+    // MARK: The tick
+
+    /// Runs one control period at `now` with the newest telemetry (nil when
+    /// none has arrived) and returns the command for the table.
+    ///
+    /// - Parameter deadlineMissed: the previous tick overran its deadline
+    ///   (the control thread's count feeds the kernel's overrun budget, H11).
+    public mutating func step(now: MonotonicInstant, telemetry: Telemetry?, deadlineMissed: Bool = false,
+                              into log: inout EngineEventLog) -> DriveCommand {
+        let period = periodSinceLastStep(now)
+        lastStepAt = now
+        if let telemetry { lastTelemetry = telemetry }
+
+        // 1. Safety first.
+        let context = TractionSafety.TickContext(
+            sessionForceLimit: sessionForceLimit, region: region,
+            angleTargets: plannerOutput?.targetAngles,
+            articulationDeclared: plannerOutput?.articulating ?? false,
+            deadlineMissed: deadlineMissed)
+        kernel.observe(telemetry, context: context, at: now, into: &log.safety)
+        react(to: &log, at: now)
+        advanceSelfTest(telemetry: telemetry, at: now, into: &log)
+
+        // 2. Therapy.
+        var targetForce = Newtons.zero
+        if planner != nil {
+            let previous = plannerOutput
+            let output = planner!.advance(to: now)
+            plannerOutput = output
+            targetForce = output.targetForce
+            if previous.map({ $0.activity != output.activity || $0.phaseIndex != output.phaseIndex
+                    || $0.step != output.step || $0.cycle != output.cycle }) ?? true {
+                log.append(.phaseEntered(activity: output.activity, phaseIndex: output.phaseIndex,
+                                         step: output.step, cycle: output.cycle, at: now))
+            }
+            if output.isFinished && kernel.state == .treating {
+                kernel.sessionComplete(at: now, into: &log.safety)
+                react(to: &log, at: now)
+            }
+        }
+
+        // 3. Control.
+        var demand = DriveCommand(driveEnabled: false, lease: configuration.commandLease)
+        if let output = plannerOutput, planner != nil, let measured = lastTelemetry {
+            let targetRate = (targetForce - previousTargetForce) / period
+            demand.driveEnabled = true
+            demand.tractionVelocity = forceController.update(
+                target: targetForce, targetRate: targetRate, measured: measured.loadCellForce, period: period)
+            demand.angleVelocities = angleControllers.update(
+                targets: output.targetAngles, measured: measured.angles, period: period)
+            demand.forceCeiling = output.effectiveLimit
+        } else if kernel.state == .armed {
+            // Hold the slack harness; nothing pulls before `start`.
+            demand.driveEnabled = true
+        }
+        previousTargetForce = targetForce
+
+        // 4. Safety last.
+        let command = kernel.clamp(DriveDemand(command: demand, targetForce: targetForce), at: now,
+                                   into: &log.safety)
+        react(to: &log, at: now)
+        if command.tractionVelocity != demand.tractionVelocity {
+            // The clamp overrode the controller: resume from what was applied.
+            forceController.track(applied: command.tractionVelocity)
+        }
+        lastCommand = command
+        return command
+    }
+
+    private func periodSinceLastStep(_ now: MonotonicInstant) -> Seconds {
+        guard let last = lastStepAt else { return configuration.period }
+        let elapsed = now - last
+        // A first tick, a stall or a clock that did not move: use the nominal
+        // period rather than feed the controllers a zero or a huge step.
+        guard elapsed > .zero, elapsed <= configuration.period * 20 else { return configuration.period }
+        return elapsed
+    }
+
+    // MARK: Reacting to the kernel
+
+    /// Performs the actions of every transition the kernel appended since
+    /// the last collection, and records the session's life cycle.
+    mutating func react(to log: inout EngineEventLog, at now: MonotonicInstant) {
+        guard !log.safety.isEmpty else { return }
+        // Each kernel event goes into the log before what the engine does
+        // about it, so the record reads in cause-and-effect order.
+        for index in 0..<log.safety.count {
+            let event = log.safety.events[index]
+            log.append(.safety(event))
+            guard case .transition(let from, let to, let cause, let actions, _, _) = event else { continue }
+            if actions.contains(.runSelfTest) {
+                selfTestRun = SelfTestRun(startedAt: now)
+                log.append(.selfTestStarted(at: now))
+            }
+            if actions.contains(.startSession), var armed = armedSession {
+                var running = PlannerState(plan: armed.plan, startingAt: now)
+                if let holdForce = armed.pendingHoldForce {
+                    running.apply(OperatorEvent(at: now, .adjustHoldForce(holdForce)))
+                    armed.pendingHoldForce = nil
+                }
+                planner = running
+                plannerOutput = nil
+                armedSession = nil
+                forceController.reset()
+                angleControllers.reset()
+                previousTargetForce = .zero
+                log.append(.sessionStarted(at: now))
+            }
+            if actions.contains(.holdTension) {
+                planner?.apply(OperatorEvent(at: now, .pause))
+            }
+            if cause == .resume && from == .paused && to == .treating {
+                planner?.apply(OperatorEvent(at: now, .resume))
+            }
+            if actions.contains(.endSession) {
+                let reason: SessionEndReason
+                switch cause {
+                case .sessionComplete: reason = .completed
+                case .stop: reason = from == .armed ? .cancelled : .stoppedByOperator
+                default: reason = .interrupted
+                }
+                endSession(reason, at: now, into: &log)
+            }
+        }
+        log.safety.removeAll()
+    }
+
+    private mutating func endSession(_ reason: SessionEndReason, at now: MonotonicInstant,
+                                     into log: inout EngineEventLog) {
+        guard planner != nil || armedSession != nil else { return }
+        planner = nil
+        plannerOutput = nil
+        armedSession = nil
+        forceController.reset()
+        angleControllers.reset()
+        previousTargetForce = .zero
+        lastSessionEnd = reason
+        log.append(.sessionEnded(reason: reason, at: now))
+    }
+
+    // MARK: Self-test
+
+    private mutating func advanceSelfTest(telemetry: Telemetry?, at now: MonotonicInstant,
+                                          into log: inout EngineEventLog) {
+        guard var run = selfTestRun else { return }
+        guard kernel.state == .selfTest else {
+            selfTestRun = nil
+            return
+        }
+        if let telemetry { run.observe(telemetry, criteria: configuration.selfTest) }
+        guard now - run.startedAt >= configuration.selfTest.duration else {
+            selfTestRun = run
+            return
+        }
+        selfTestRun = nil
+        let finding = run.samples == 0 ? .noTelemetry : run.finding
+        log.append(.selfTestFinished(passed: finding == nil, finding: finding, peakIdleForce: run.peakIdleForce,
+                                     at: now))
+        kernel.selfTest(passed: finding == nil, at: now, into: &log.safety)
+        react(to: &log, at: now)
+    }
+}
+
+/// The self-test in progress: the table is watched with the drive off.
+struct SelfTestRun: Sendable {
+    var startedAt: MonotonicInstant
+    var samples = 0
+    var peakIdleForce = Newtons.zero
+    var finding: SelfTestFinding?
+
+    init(startedAt: MonotonicInstant) { self.startedAt = startedAt }
+
+    mutating func observe(_ telemetry: Telemetry, criteria: SelfTestCriteria) {
+        samples += 1
+        peakIdleForce = max(peakIdleForce, telemetry.loadCellForce.magnitude)
+        guard finding == nil else { return }
+        if telemetry.emergencyStopPressed {
+            finding = .emergencyStopPressed
+        } else if telemetry.patientSwitch.eitherPressed {
+            finding = .patientSwitchPressed
+        } else if !telemetry.driveFaults.isEmpty {
+            finding = .driveFault
+        } else if telemetry.loadCellForce.magnitude > criteria.largestIdleForce {
+            finding = .tensionPresent
+        } else if (telemetry.loadCellForce - telemetry.redundantForce).magnitude > criteria.largestSensorDisagreement {
+            finding = .sensorsDisagree
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import TractionDevice
+import TractionSafety
+import TractionTherapy
+
+/// Everything the engine needs to know before its first tick. The daemon
+/// builds it from its configuration file; replays and tests use the defaults.
+public struct EngineConfiguration: Sendable {
+    /// Control loop rate. The design allows 100-1000 Hz; 250 Hz is the default.
+    public var rateHertz: Double
+    public var safety: SafetyConfiguration
+    public var therapyLimits: TherapyLimits
+    public var forceController: ForceControllerConfiguration
+    public var angleController: AngleControllerConfiguration
+    public var selfTest: SelfTestCriteria
+    /// Lease carried by every command (SAFETY.md H5/H6: at most 100 ms).
+    public var commandLease: Seconds
+
+    public static let allowedRates: ClosedRange<Double> = 100...1000
+
+    public init(rateHertz: Double = 250,
+                safety: SafetyConfiguration = SafetyConfiguration(),
+                therapyLimits: TherapyLimits = .standard,
+                forceController: ForceControllerConfiguration = ForceControllerConfiguration(),
+                angleController: AngleControllerConfiguration = AngleControllerConfiguration(),
+                selfTest: SelfTestCriteria = SelfTestCriteria(),
+                commandLease: Seconds = DriveCommand.defaultLease) {
+        self.rateHertz = rateHertz
+        self.safety = safety
+        self.therapyLimits = therapyLimits
+        self.forceController = forceController
+        self.angleController = angleController
+        self.selfTest = selfTest
+        self.commandLease = commandLease
+        // The kernel's debounces count in ticks of this loop.
+        self.safety.tickPeriod = period
+        self.safety.telemetryPeriod = period
+    }
+
+    public var period: Seconds { Seconds(1 / rateHertz) }
+
+    /// Adapts the configuration to what a table reported in its handshake:
+    /// its own force cap and its angle axes (absent axes may not move).
+    public func adapted(to identity: TableIdentity) -> EngineConfiguration {
+        var adapted = self
+        adapted.safety.deviceForceCap = min(safety.deviceForceCap, identity.maximumForce)
+        adapted.therapyLimits.deviceForceCap = min(therapyLimits.deviceForceCap, identity.maximumForce)
+        adapted.safety.angleAxes = identity.angleAxes
+        adapted.commandLease = min(commandLease, identity.lease)
+        return adapted
+    }
+}
+
+/// What the start-up self-test checks, over `duration` of telemetry with the
+/// drive off, before the table is declared ready.
+public struct SelfTestCriteria: Sendable, Hashable {
+    /// How long the table is watched.
+    public var duration: Seconds = 0.5
+    /// With nobody being pulled the load cell must read close to zero. A
+    /// higher reading means tension is on the cable (a restart during a
+    /// session, SAFETY.md H6) or a miscalibrated load cell; both fail the test,
+    /// and the fault state releases the tension under control.
+    public var largestIdleForce: Newtons = 25
+    /// Load cell and redundant estimate must agree this well at rest.
+    public var largestSensorDisagreement: Newtons = 30
+
+    public init(duration: Seconds = 0.5, largestIdleForce: Newtons = 25, largestSensorDisagreement: Newtons = 30) {
+        self.duration = duration
+        self.largestIdleForce = largestIdleForce
+        self.largestSensorDisagreement = largestSensorDisagreement
+    }
+}

@@ -1,0 +1,67 @@
+import TractionDevice
+import TractionSafety
+import TractionTherapy
+
+/// Why a session ended.
+public enum SessionEndReason: String, Sendable, Hashable, Codable {
+    /// The program played to its end, final release included.
+    case completed
+    /// An operator stopped it; the table released at the normal rate.
+    case stoppedByOperator = "stopped_by_operator"
+    /// The safety kernel ended it (alarm, fault, emergency, link loss).
+    case interrupted
+    /// An armed session was stopped before it started.
+    case cancelled
+}
+
+/// Why the self-test failed.
+public enum SelfTestFinding: String, Sendable, Hashable, Codable {
+    case noTelemetry = "no_telemetry"
+    /// Tension on the cable with no session: the daemon restarted during a
+    /// treatment, or the load cell needs a tare.
+    case tensionPresent = "tension_present"
+    case sensorsDisagree = "sensors_disagree"
+    case patientSwitchPressed = "patient_switch_pressed"
+    case emergencyStopPressed = "emergency_stop_pressed"
+    case driveFault = "drive_fault"
+}
+
+/// Something the engine did, for the recorder, the status and the operator.
+public enum EngineEvent: Sendable, Hashable {
+    /// What the safety kernel did: transitions, refusals, alarms.
+    case safety(SafetyEvent)
+    case selfTestStarted(at: MonotonicInstant)
+    case selfTestFinished(passed: Bool, finding: SelfTestFinding?, peakIdleForce: Newtons, at: MonotonicInstant)
+    case sessionArmed(programName: String, patientReference: String, at: MonotonicInstant)
+    case sessionStarted(at: MonotonicInstant)
+    /// The planner moved to another part of the program.
+    case phaseEntered(activity: TherapyActivity, phaseIndex: Int, step: Int, cycle: Int, at: MonotonicInstant)
+    case holdForceAdjusted(requested: Newtons, granted: Newtons, by: String, at: MonotonicInstant)
+    case sessionEnded(reason: SessionEndReason, at: MonotonicInstant)
+}
+
+/// The caller's buffer for the events of one tick or one command.
+///
+/// Created once and cleared before each tick with its storage kept, so the
+/// control path appends without allocating; if a tick ever produces more
+/// events than reserved, the buffer grows rather than lose one.
+public struct EngineEventLog: Sendable {
+    public private(set) var events: [EngineEvent]
+    var safety: SafetyEventLog
+
+    public init(capacity: Int = SafetyEventLog.worstCaseEventsPerTick + 8) {
+        events = []
+        events.reserveCapacity(capacity)
+        safety = SafetyEventLog()
+    }
+
+    mutating func append(_ event: EngineEvent) { events.append(event) }
+
+    public mutating func removeAll() {
+        events.removeAll(keepingCapacity: true)
+        safety.removeAll()
+    }
+
+    public var isEmpty: Bool { events.isEmpty }
+    public var count: Int { events.count }
+}
