@@ -34,7 +34,14 @@ public struct TablePlant: Sendable {
 
     /// A plant at rest at `start`: cable slack by `HarnessParameters.initialSlack`,
     /// drive disabled, no command received.
+    ///
+    /// - Precondition: `configuration.subStepNanoseconds` lies in
+    ///   `PlantConfiguration.validSubStepNanoseconds` (a programming error
+    ///   otherwise: a longer step makes the cervical mode numerically unstable,
+    ///   a zero step would never advance).
     public init(configuration: PlantConfiguration, start: MonotonicInstant = .origin) {
+        precondition(PlantConfiguration.validSubStepNanoseconds.contains(configuration.subStepNanoseconds),
+                     "plant sub-step \(configuration.subStepNanoseconds) ns outside \(PlantConfiguration.validSubStepNanoseconds)")
         self.configuration = configuration
         drive = TractionDrive(parameters: configuration.drive)
         body = PatientBody(patient: configuration.patient)

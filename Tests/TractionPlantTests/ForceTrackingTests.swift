@@ -124,3 +124,17 @@ import TractionTherapy
         }
     }
 }
+
+@Suite struct PlantNumericsTests {
+    @Test(arguments: [Int64(500_000), 2_000_000])
+    func trackingFiguresDoNotDependOnThePlantSubStep(subStepNanoseconds: Int64) throws {
+        let profile = TrapezoidProfile(holdForce: 100, rampRate: 10, holdDuration: 30)
+        var reference = PlantConfiguration.still(seed: 8, bodyMass: 45, region: .cervical)
+        let baseline = try runClosedLoop(profile: profile, plant: reference, tail: 0)
+        reference.subStepNanoseconds = subStepNanoseconds
+        let result = try runClosedLoop(profile: profile, plant: reference, tail: 0)
+        #expect(meetsTrackingGoals(result, holdForce: 100), "\(result)")
+        #expect(abs(result.holdRootMeanSquareError.value - baseline.holdRootMeanSquareError.value) < 0.2)
+        #expect(abs(result.peakForce.value - baseline.peakForce.value) < 2)
+    }
+}
