@@ -133,7 +133,7 @@ public struct TablePlant: Sendable {
 
     private var isPowered: Bool {
         !faults.powerLost && !inputs.emergencyStopPressed
-            && faults.driveFaults.isDisjoint(with: TableFaults.bitsThatCutDrivePower)
+            && faults.driveFaults.rawValue & TableFaults.bitsThatCutDrivePower.rawValue == 0
     }
 
     /// The firmware has the power stage on (a live enabling command, or a
