@@ -6,7 +6,7 @@ import TractionDevice
 public struct PlantConfiguration: Sendable, Hashable {
     /// Seeds every random stream (sensor offsets and noise, disturbances).
     public var seed: UInt64
-    public var patient: PatientParameters
+    public var patient: SimulatedPatient
     public var harness: HarnessParameters
     public var drive: DriveParameters
     public var sensors: ForceSensorParameters
@@ -24,7 +24,7 @@ public struct PlantConfiguration: Sendable, Hashable {
     public var serialNumber: String
 
     public init(seed: UInt64 = 1,
-                patient: PatientParameters = PatientParameters(),
+                patient: SimulatedPatient = SimulatedPatient(),
                 harness: HarnessParameters = HarnessParameters(),
                 drive: DriveParameters = DriveParameters(),
                 sensors: ForceSensorParameters = ForceSensorParameters(),

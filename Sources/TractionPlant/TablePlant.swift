@@ -93,7 +93,9 @@ public struct TablePlant: Sendable {
 
     /// The telemetry sample the table would send now: the readings of the
     /// last sub-step, stamped with the device time and received at `instant`.
-    /// Advances to `instant` first.
+    /// Advances to `instant` first. While power is lost a real table sends
+    /// nothing (`SimulatedTableLink` withholds the sample); this still
+    /// returns the last readings, for ground-truth charts.
     public mutating func telemetry(at instant: MonotonicInstant) -> Telemetry {
         advance(to: instant)
         return Telemetry(

@@ -11,7 +11,7 @@ import TractionTherapy
         var doubled = ForceControllerConfiguration()
         doubled.bandwidthRadiansPerSecond *= 2
         for seed: UInt64 in 1...2 {
-            let configuration = PlantConfiguration(seed: seed, patient: PatientParameters(bodyMass: Kilograms(weightAndForce.0)))
+            let configuration = PlantConfiguration(seed: seed, patient: SimulatedPatient(bodyMass: Kilograms(weightAndForce.0)))
             let profile = TrapezoidProfile(holdForce: Newtons(weightAndForce.1), rampRate: 15, holdDuration: 40)
             let result = try runClosedLoop(profile: profile, plant: configuration, controllerConfiguration: doubled, tail: 0)
             #expect(meetsTrackingGoals(result, holdForce: profile.holdForce), "seed \(seed): \(result)")
@@ -23,7 +23,7 @@ import TractionTherapy
         // body weight of friction; the loop holds the cable force regardless
         // (the spine sees less, which is the clinician's business, not the loop's).
         for seed: UInt64 in 1...2 {
-            var configuration = PlantConfiguration(seed: seed, patient: PatientParameters(bodyMass: 80))
+            var configuration = PlantConfiguration(seed: seed, patient: SimulatedPatient(bodyMass: 80))
             configuration.disturbances = .none
             var rig = try ClosedLoopRig(configuration: configuration)
             rig.link.plant.inputs.splitSectionLatched = true
