@@ -15,13 +15,18 @@ let package = Package(
     name: "tractiond",
     platforms: [.macOS(.v15)],
     products: [
+        // Libraries for the benchmark package in Benchmarks/.
+        .library(name: "TractionDevice", targets: ["TractionDevice"]),
+        .library(name: "TractionDaemon", targets: ["TractionDaemon"]),
         .executable(name: "tractionctl", targets: ["tractionctl"]),
         .executable(name: "interlock-model", targets: ["InterlockModel"]),
+        .executable(name: "traction-loopbench", targets: ["LoopBenchmark"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
         // The table boundary: physical units, telemetry, commands, identity and
@@ -36,6 +41,19 @@ let package = Package(
         // Wire codec for the host <-> table serial protocol (pure).
         .target(name: "TractionWire", dependencies: ["TractionDevice"], swiftSettings: strictSwift),
 
+        // libserialport through pkg-config (Debian: libserialport-dev).
+        .systemLibrary(
+            name: "CLibSerialPort",
+            pkgConfig: "libserialport",
+            providers: [.apt(["libserialport-dev"])]
+        ),
+
+        // Serial transport: libserialport for real ports, termios for pseudo-terminals.
+        .target(name: "TractionSerial", dependencies: ["CLibSerialPort", "TractionDevice"], swiftSettings: strictSwift),
+
+        // Round trip through the libserialport code path; run by scripts/checks/libserialport-path.sh.
+        .executableTarget(name: "SerialLoopbackProbe", dependencies: ["TractionSerial", "TractionWire", "TractionDevice"], swiftSettings: strictSwift),
+
         // Safety kernel: interlock state machine, detection, envelope, alarms (pure).
         .target(name: "TractionSafety", dependencies: ["TractionDevice"], swiftSettings: strictSwift),
 
@@ -48,6 +66,30 @@ let package = Package(
 
         // Physical model of table and patient, and the simulated TableLink (pure).
         .target(name: "TractionPlant", dependencies: ["TractionDevice"], swiftSettings: strictSwift),
+
+        // Replay support: fault schedules and the SVG chart (pure).
+        .target(name: "TractionReplay", dependencies: ["TractionDevice"], swiftSettings: strictSwift),
+
+        // Thin C wrappers for system calls Swift cannot call (prctl is variadic).
+        .target(name: "CTractionSystem"),
+
+        // The daemon's runtime: the real-time control thread and, later, the
+        // socket server, recorder and systemd integration.
+        .target(
+            name: "TractionDaemon",
+            dependencies: [
+                "TractionDevice", "CTractionSystem",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            swiftSettings: strictSwift
+        ),
+
+        // Measures control-loop lateness and overruns (`make bench`).
+        .executableTarget(
+            name: "LoopBenchmark",
+            dependencies: ["TractionDaemon", "TractionDevice"],
+            swiftSettings: strictSwift
+        ),
 
         // The admin and technician command line.
         .executableTarget(
@@ -77,6 +119,13 @@ let package = Package(
             swiftSettings: strictSwift
         ),
         .testTarget(
+            name: "TractionSerialTests",
+            dependencies: ["TractionSerial", "TractionWire", "TractionDevice"],
+            // The LD_PRELOAD shim is compiled by scripts/checks/libserialport-path.sh, not linked here.
+            exclude: ["ModemControlShim"],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
             name: "TractionSafetyTests",
             dependencies: ["TractionSafety", "TractionDevice", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: strictSwift
@@ -90,6 +139,16 @@ let package = Package(
         .testTarget(
             name: "TractionPlantTests",
             dependencies: ["TractionPlant", "TractionTherapy", "TractionDevice", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "TractionDaemonTests",
+            dependencies: ["TractionDaemon", "TractionDevice", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "TractionReplayTests",
+            dependencies: ["TractionReplay", "TractionDevice"],
             swiftSettings: strictSwift
         ),
         // Runs the real tractionctl binary as a person would.

@@ -1,0 +1,2 @@
+// libserialport (sigrok), found through pkg-config; Debian: libserialport-dev.
+#include <libserialport.h>

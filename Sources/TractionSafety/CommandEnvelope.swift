@@ -1,0 +1,115 @@
+import TractionDevice
+
+/// What the kernel knows when it clamps a command; built fresh every tick.
+struct EnvelopeInputs: Sendable {
+    var policy: StatePolicy
+    /// The drive was cut by an e-stop or after slack, until a reset.
+    var driveLatchedOff: Bool
+    /// A condition is present or a latched alarm is active: nothing may
+    /// increase tension or move an angle.
+    var alarmBlocks: Bool
+    /// The newest fresh sample, or nil when telemetry is stale or absent.
+    var sample: Telemetry?
+    /// The session limit capped by the hard cap (the envelope maximum).
+    var forceMaximum: Newtons
+    /// The ceiling the kernel sent last tick (the start of the rate ramp).
+    var previousCeiling: Newtons
+    var articulationDeclared: Bool
+}
+
+/// The command envelope: clamps a controller's command to what the
+/// interlock allows. It never trusts the command; each field is bounded
+/// independently of the others:
+///
+/// - traction velocity: positive (pulling) only in a state whose policy
+///   allows tension to increase, with no alarm condition present, no latched
+///   alarm active, fresh telemetry and measured force below the envelope
+///   maximum; never faster than the configured top speed; zero whenever a
+///   release profile is in force;
+/// - force ceiling: never above the envelope maximum; while tension may rise
+///   it climbs at most `maximumForceRate` per tick period (H3); otherwise it
+///   is held at or below the measured force;
+/// - release profile: the stronger of the state's forced release and the
+///   controller's request (a controller may always ask to release);
+/// - drive enabled: off where the state's policy says so, after an e-stop
+///   and after slack in fault or emergency; on while releasing a fault or
+///   emergency so the release can happen;
+/// - angle velocities: zero unless the state allows angle moves, no alarm
+///   blocks, and the force is at or below the non-therapeutic force or an
+///   articulation is declared; bounded by each axis's top speed and range;
+/// - lease: at most the configured maximum.
+enum CommandEnvelope {
+    static func clamp(_ demand: DriveCommand, _ inputs: EnvelopeInputs,
+                      configuration: SafetyConfiguration) -> DriveCommand {
+        let policy = inputs.policy
+        var command = DriveCommand.disabled
+
+        let driveEnabled: Bool
+        switch policy.drive {
+        case .disabled: driveEnabled = false
+        case .enabled: driveEnabled = demand.driveEnabled && !inputs.driveLatchedOff
+        case .enabledUntilSlack: driveEnabled = !inputs.driveLatchedOff
+        }
+        command.driveEnabled = driveEnabled
+        command.releaseProfile = stronger(policy.forcedRelease, demand.releaseProfile)
+        command.lease = clampLease(demand.lease, configuration: configuration)
+
+        let measured = inputs.sample.map(\.loadCellForce)
+        let tensionMayRise = policy.tensionIncreaseAllowed && driveEnabled && !inputs.alarmBlocks
+            && command.releaseProfile == .none
+            && measured.map { $0.isFinite && $0 < inputs.forceMaximum } == true
+
+        let requestedCeiling = finiteOrZero(demand.forceCeiling)
+        if tensionMayRise {
+            let ramp = inputs.previousCeiling + configuration.maximumForceRate * configuration.tickPeriod
+            command.forceCeiling = max(.zero, min(requestedCeiling, inputs.forceMaximum, ramp))
+        } else {
+            let held = min(inputs.previousCeiling, finiteOrZero(measured ?? .zero))
+            command.forceCeiling = max(.zero, min(requestedCeiling, inputs.forceMaximum, held))
+        }
+
+        if driveEnabled && command.releaseProfile == .none {
+            let speed = configuration.maximumTractionSpeed
+            var velocity = finiteOrZero(demand.tractionVelocity).clamped(to: -speed...speed)
+            if !tensionMayRise { velocity = min(velocity, .zero) }
+            command.tractionVelocity = velocity
+        }
+
+        let anglesMayMove = policy.angleMovesAllowed && driveEnabled && !inputs.alarmBlocks
+            && command.releaseProfile == .none
+            && measured.map { $0 <= configuration.nonTherapeuticForce || inputs.articulationDeclared } == true
+        if anglesMayMove, let sample = inputs.sample {
+            command.angleVelocities = clampAngleRates(demand.angleVelocities, at: sample.angles,
+                                                      configuration: configuration)
+        }
+        return command
+    }
+
+    /// Stored once: `allCases` builds a new array on every call.
+    private static let axes = AngleAxis.allCases
+
+    private static func clampAngleRates(_ rates: AngleRates, at angles: Angles,
+                                        configuration: SafetyConfiguration) -> AngleRates {
+        var clamped = AngleRates.zero
+        for axis in axes {
+            guard let range = configuration.range(of: axis) else { continue }
+            var rate = finiteOrZero(rates[axis]).clamped(to: -range.maximumRate...range.maximumRate)
+            // Never drive further out at or beyond an end of the range.
+            if angles[axis] >= range.maximum && rate > .zero { rate = .zero }
+            if angles[axis] <= range.minimum && rate < .zero { rate = .zero }
+            clamped[axis] = rate
+        }
+        return clamped
+    }
+
+    private static func clampLease(_ lease: Seconds, configuration: SafetyConfiguration) -> Seconds {
+        guard lease.isFinite, lease > .zero else { return configuration.maximumCommandLease }
+        return min(lease, configuration.maximumCommandLease)
+    }
+
+    private static func stronger(_ a: ReleaseProfile, _ b: ReleaseProfile) -> ReleaseProfile {
+        a.rawValue >= b.rawValue ? a : b
+    }
+
+    private static func finiteOrZero<Q: PhysicalQuantity>(_ value: Q) -> Q { value.isFinite ? value : .zero }
+}

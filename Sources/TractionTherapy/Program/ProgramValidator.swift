@@ -1,0 +1,86 @@
+import TractionDevice
+
+/// Turns program text into a `ValidatedProgram`, or reports every mistake.
+///
+/// Field checks happen while parsing (`ProgramParser`). When every field is
+/// readable, the program is compiled exactly as the planner compiles it, for
+/// a patient whose caps clamp nothing, starting at the table's home angles
+/// (all 0°), and each ramp that would actually play is checked against the
+/// maximum rate for its direction (its shape's peak, not its average), and
+/// the whole session against the maximum session length.
+public enum ProgramValidator {
+    public static func validate(text: String, file: String,
+                                limits: TherapyLimits = .standard) -> Result<ValidatedProgram, ProgramDiagnostics> {
+        let parsed = ProgramParser.parse(text: text, file: file, limits: limits)
+        guard let program = parsed.program, parsed.diagnostics.isEmpty else {
+            return .failure(ProgramDiagnostics(parsed.diagnostics))
+        }
+        var diagnostics: [ProgramDiagnostic] = []
+        let compiler = SessionCompiler(limits: limits, forceLimit: Newtons(.infinity))
+        let templates = compiler.templates(for: program, initialAngles: .zero)
+        var force = Newtons.zero
+        var angles = Angles.zero
+        var total: Int64 = 0
+        for (index, template) in templates.enumerated() {
+            let segment = compiler.resolve(template, index: index, startForce: force, startAngles: angles, holdScale: 1)
+            if let origin = segment.rampOrigin {
+                checkRate(of: segment, origin: origin, program: program, sources: parsed.sources, limits: limits,
+                          into: &diagnostics)
+            }
+            total += segment.durationNanoseconds
+            force = segment.endForce
+            angles = segment.endAngles
+        }
+        let duration = Seconds(Double(total) / 1e9)
+        if duration > limits.maximumSessionDuration {
+            let source = parsed.sources["phases"] ?? FieldSource(location: program.location, text: "phases")
+            diagnostics.append(ProgramDiagnostic(
+                code: .sessionTooLong, location: source.location, field: "phases",
+                value: SessionClock.minutesAndSeconds(duration),
+                allowed: "a session of at most \(SessionClock.minutesAndSeconds(limits.maximumSessionDuration)) "
+                    + "including moves and the final release",
+                message: "the session is too long"))
+        }
+        guard diagnostics.isEmpty else { return .failure(ProgramDiagnostics(diagnostics)) }
+        return .success(ValidatedProgram(program: program, limits: limits, nominalSessionDuration: duration))
+    }
+
+    private static func checkRate(of segment: ActiveSegment, origin: RampOrigin, program: TreatmentProgram,
+                                  sources: [String: FieldSource], limits: TherapyLimits,
+                                  into diagnostics: inout [ProgramDiagnostic]) {
+        let rising = segment.endForce > segment.startForce
+        let maximum = rising ? limits.maximumRampRate : limits.maximumReleaseRate
+        guard segment.requestedPeakRate.value > maximum.value * (1 + 1e-9) else { return }
+        let field: String
+        switch origin {
+        case .phaseRampUp(let index): field = "phases[\(index + 1)].ramp_up"
+        case .phaseRampDown(let index): field = "phases[\(index + 1)].ramp_down"
+        case .release: field = "release"
+        }
+        guard !diagnostics.contains(where: { $0.field == field }) else { return }
+        let source = sources[field] ?? FieldSource(location: program.location, text: "")
+        let shapeNote = segment.shape == .linear ? "" : " (\(segment.shape.rawValue) shape: peak is "
+            + "\(QuantityFormat.number(segment.shape.peakSlopeFactor))x the average)"
+        diagnostics.append(ProgramDiagnostic(
+            code: .rampTooSteep, location: source.location, field: field, value: source.text,
+            allowed: "a peak rate of at most \(QuantityFormat.rate(maximum)) "
+                + (rising ? "when rising" : "when falling"),
+            message: "the ramp from \(QuantityFormat.newtons(segment.startForce)) to "
+                + "\(QuantityFormat.newtons(segment.endForce)) peaks at "
+                + "\(QuantityFormat.rate(segment.requestedPeakRate))\(shapeNote)"))
+    }
+}
+
+/// Formats treatment durations as people read them on a console.
+public enum SessionClock {
+    /// "m:ss", or "h:mm:ss" from one hour; rounded to the nearest second.
+    public static func minutesAndSeconds(_ duration: Seconds) -> String {
+        let total = Int((Swift.max(duration.value, 0)).rounded())
+        let hours = total / 3600, minutes = (total % 3600) / 60, seconds = total % 60
+        let paddedSeconds = seconds < 10 ? "0\(seconds)" : "\(seconds)"
+        if hours > 0 {
+            return "\(hours):\(minutes < 10 ? "0\(minutes)" : "\(minutes)"):\(paddedSeconds)"
+        }
+        return "\(minutes):\(paddedSeconds)"
+    }
+}

@@ -1,0 +1,402 @@
+import Testing
+import TractionDevice
+@testable import TractionSafety
+
+/// One scenario per hazard of SAFETY.md that the kernel owns: the reaction,
+/// and the bound in ticks (at the default 2 ms tick) within which it comes.
+@Suite
+struct HazardScenarioTests {
+    /// A treatment under way at `force`, with the redundant estimate agreeing.
+    static func treating(at force: Newtons = 100, limit: Newtons = 300) -> KernelHarness {
+        var harness = KernelHarness()
+        harness.startTreatment(limit: limit)
+        harness.setForce(force)
+        harness.tick()
+        return harness
+    }
+
+    // MARK: H1 over-force
+
+    @Test func overForceOverTwoTicksLatchesAndReleases() {
+        var harness = Self.treating(at: 250)
+        harness.setForce(340) // limit 300 + tolerance 30
+        harness.tick()
+        #expect(harness.state == .treating, "one sample over the limit must not trip")
+        harness.tick()
+        #expect(harness.raised(.forceOverLimit))
+        #expect(harness.state == .releasing)
+        #expect(harness.lastCommand.releaseProfile == .normal)
+        #expect(harness.lastCommand.tractionVelocity <= .zero)
+        #expect(harness.kernel.alarms[.forceOverLimit].active)
+        #expect(AlarmCode.forceOverLimit.latches)
+    }
+
+    @Test func singleOverForceSampleDoesNotTrip() {
+        var harness = Self.treating(at: 250)
+        harness.setForce(340)
+        harness.tick()
+        harness.setForce(250)
+        harness.tick()
+        harness.tick()
+        #expect(harness.state == .treating)
+        #expect(!harness.kernel.alarms[.forceOverLimit].active)
+    }
+
+    // MARK: H2 hard cap
+
+    @Test func measuredForceAboveHardCapReleasesAtEmergencyRateWithinOneTick() {
+        var harness = Self.treating(at: 250, limit: 880)
+        harness.setForce(harness.configuration.lumbarForceCap + 1)
+        harness.tick()
+        #expect(harness.raised(.forceOverHardCap))
+        #expect(harness.state == .emergency)
+        #expect(harness.lastCommand.releaseProfile == .emergency)
+        #expect(harness.lastCommand.driveEnabled, "the drive stays on to release until slack")
+    }
+
+    @Test func commandedForceAboveHardCapReleasesInTheSameTick() {
+        var harness = Self.treating(at: 100)
+        harness.demand.command.forceCeiling = harness.configuration.lumbarForceCap + 50
+        let command = harness.tick()
+        #expect(harness.raised(.forceOverHardCap))
+        #expect(harness.state == .emergency)
+        #expect(command.releaseProfile == .emergency)
+        #expect(command.forceCeiling <= harness.configuration.lumbarForceCap)
+    }
+
+    @Test func cervicalHardCapAppliesToCervicalSessions() {
+        var harness = KernelHarness()
+        harness.startTreatment(limit: 150, region: .cervical)
+        harness.setForce(harness.configuration.cervicalForceCap + 5)
+        harness.tick()
+        #expect(harness.state == .emergency)
+        #expect(harness.raised(.forceOverHardCap))
+    }
+
+    @Test func driveIsDisabledOnceSlackAfterHardCap() {
+        var harness = Self.treating(at: 250, limit: 880)
+        harness.setForce(900)
+        harness.tick()
+        harness.setForce(400)
+        harness.tick()
+        #expect(harness.lastCommand.driveEnabled)
+        harness.setForce(harness.configuration.slackForce - 1)
+        harness.tick()
+        #expect(harness.kernel.driveLatchedOff)
+        #expect(!harness.lastCommand.driveEnabled)
+        #expect(harness.state == .emergency)
+    }
+
+    // MARK: H3 force rate
+
+    @Test func forceCeilingRisesNoFasterThanTheConfiguredRate() {
+        var harness = Self.treating(at: 0)
+        harness.demand.command.forceCeiling = 300
+        harness.demand.command.tractionVelocity = 10
+        let step = harness.configuration.maximumForceRate * harness.configuration.tickPeriod
+        var previous = harness.lastCommand.forceCeiling
+        for _ in 0..<100 {
+            // The patient follows the ceiling, as a stiff plant would.
+            harness.setForce(previous)
+            let command = harness.tick()
+            #expect(command.tractionVelocity == 10)
+            #expect(command.forceCeiling - previous <= step + 1e-9)
+            previous = command.forceCeiling
+        }
+        #expect(previous > 20 * step, "the ceiling must actually ramp")
+    }
+
+    @Test func measuredForceRisingTooFastRaisesAlarmAndHoldsTension() {
+        var harness = Self.treating(at: 100)
+        harness.demand.command.tractionVelocity = 5
+        harness.demand.command.forceCeiling = 300
+        let window = harness.configuration.forceRateWindow
+        let bound = Int((2 * window / harness.period).rounded(.up)) + 1
+        var force: Newtons = 100
+        let ticks = harness.ticks(upTo: bound) { harness in harness.kernel.alarms[.forceRateHigh].active } setup: {
+            force = force + 0.5 // 250 N/s
+            $0.setForce(force)
+        }
+        #expect(ticks != nil)
+        #expect(harness.state == .treating)
+        #expect(AlarmCode.forceRateHigh.priority == .medium)
+        #expect(harness.lastCommand.tractionVelocity <= .zero)
+    }
+
+    // MARK: H4 force sensor
+
+    @Test func stuckForceSensorFaultsWithinOneHundredMilliseconds() {
+        var harness = Self.treating(at: 100)
+        harness.telemetry.tractionVelocity = 5
+        let ticks = harness.ticks(upTo: 50) { $0.state == .fault }
+        #expect(ticks != nil)
+        #expect(Seconds(Double(ticks ?? 0)) * harness.period.value <= 0.100)
+        #expect(harness.kernel.alarms[.forceSensorStuck].active)
+        #expect(harness.lastCommand.releaseProfile == .normal)
+    }
+
+    @Test func forceSensorBelowItsRangeFaultsWithinOneTick() {
+        var harness = Self.treating(at: 100)
+        harness.setForce(harness.configuration.loadCellMinimum - 10)
+        harness.tick()
+        #expect(harness.raised(.forceSensorOutOfRange))
+        #expect(harness.state == .fault)
+        #expect(harness.lastCommand.releaseProfile == .normal)
+    }
+
+    @Test func loadCellDisagreeingWithRedundantEstimateFaultsWithinOneHundredMilliseconds() {
+        var harness = Self.treating(at: 100)
+        harness.telemetry.redundantForce = 100 + harness.configuration.plausibilityToleranceMinimum + 20
+        let ticks = harness.ticks(upTo: 50) { $0.state == .fault }
+        #expect(ticks != nil)
+        #expect(harness.kernel.alarms[.forceSensorImplausible].active)
+        #expect(harness.lastCommand.releaseProfile == .normal)
+    }
+
+    // MARK: H5 link
+
+    @Test func staleTelemetryWarnsAfterTwoPeriodsAndHoldsTension() {
+        var harness = Self.treating(at: 100)
+        harness.demand.command.tractionVelocity = 5
+        harness.demand.command.forceCeiling = 300
+        harness.telemetryArrives = false
+        harness.tick()
+        harness.tick()
+        #expect(!harness.kernel.alarms[.telemetryStale].active, "two periods old is not yet stale")
+        harness.tick()
+        #expect(harness.raised(.telemetryStale))
+        #expect(harness.state == .treating)
+        #expect(harness.lastCommand.tractionVelocity <= .zero)
+        harness.telemetryArrives = true
+        harness.tick()
+        #expect(!harness.kernel.alarms[.telemetryStale].active)
+    }
+
+    @Test func telemetrySilentForFiftyMillisecondsLatchesLinkFault() {
+        var harness = Self.treating(at: 100)
+        harness.telemetryArrives = false
+        let bound = Int((harness.configuration.telemetryLossTimeout / harness.period).rounded(.down)) + 1
+        let ticks = harness.ticks(upTo: bound) { $0.state == .fault }
+        #expect(ticks == bound)
+        #expect(harness.kernel.alarms[.linkLost].active)
+        #expect(harness.lastCommand.releaseProfile == .normal)
+    }
+
+    @Test func linkLostDuringTreatmentLatchesFaultAtOnce() {
+        var harness = Self.treating(at: 100)
+        harness.link(.lost)
+        #expect(harness.state == .fault)
+        #expect(harness.raised(.linkLost))
+        let command = harness.tick()
+        #expect(command.releaseProfile == .normal)
+        #expect(command.tractionVelocity <= .zero)
+        #expect(command.lease <= DriveCommand.defaultLease)
+    }
+
+    // MARK: H7 patient switch
+
+    @Test func patientSwitchReleasesAtEmergencyRateWithinOneTick() {
+        var harness = Self.treating(at: 300, limit: 400)
+        harness.telemetry.patientSwitch = .pressed
+        harness.tick()
+        #expect(harness.raised(.patientRelease))
+        #expect(harness.state == .emergency)
+        #expect(harness.lastCommand.releaseProfile == .emergency)
+        #expect(harness.kernel.alarms[.patientRelease].priority == .high)
+    }
+
+    @Test func patientSwitchDisablesDriveAfterSlack() {
+        var harness = Self.treating(at: 300, limit: 400)
+        harness.telemetry.patientSwitch = .pressed
+        harness.tick()
+        #expect(harness.lastCommand.driveEnabled)
+        harness.setForce(harness.configuration.slackForce)
+        harness.tick()
+        #expect(!harness.lastCommand.driveEnabled)
+    }
+
+    @Test func patientSwitchChannelDisagreementFaultsAndBlocksNewSession() {
+        var harness = KernelHarness()
+        harness.bringToReady()
+        harness.telemetry.patientSwitch = PatientSwitchChannels(channelAPressed: true, channelBPressed: false)
+        harness.tick()
+        #expect(harness.state == .emergency, "a press on one channel counts as a press")
+        let bound = Int((harness.configuration.patientSwitchDisagreementTime / harness.period).rounded(.up)) + 1
+        #expect(harness.ticks(upTo: bound) { $0.kernel.alarms[.patientSwitchFault].active } != nil)
+        harness.command(.reset)
+        #expect(harness.refusal(of: .reset) == .conditionPresent)
+        harness.command(.arm)
+        #expect(harness.refusal(of: .arm) == .notAllowedInState)
+        #expect(harness.state == .emergency)
+    }
+
+    // MARK: H8 emergency stop
+
+    @Test func emergencyStopDisablesDriveWithinOneTick() {
+        var harness = Self.treating(at: 300, limit: 400)
+        harness.telemetry.emergencyStopPressed = true
+        let command = harness.tick()
+        #expect(harness.raised(.emergencyStop))
+        #expect(harness.state == .emergency)
+        #expect(!command.driveEnabled)
+        #expect(command.tractionVelocity == .zero)
+    }
+
+    @Test func emergencyStopNeedsReleaseAndResetToLeaveEmergency() {
+        var harness = Self.treating(at: 10)
+        harness.telemetry.emergencyStopPressed = true
+        harness.tick()
+        harness.command(.reset)
+        #expect(harness.refusal(of: .reset) == .conditionPresent)
+        harness.telemetry.emergencyStopPressed = false
+        harness.tick()
+        #expect(harness.state == .emergency, "releasing the e-stop alone does not leave emergency")
+        #expect(!harness.lastCommand.driveEnabled)
+        harness.command(.reset)
+        #expect(harness.state == .selfTest)
+        harness.selfTest(passed: true)
+        #expect(harness.state == .ready)
+        #expect(harness.kernel.alarms[.emergencyStop].acknowledgedBy == KernelHarness.clinician)
+    }
+
+    // MARK: H9 angles
+
+    @Test func angleMovesAreRefusedAboveNonTherapeuticForce() {
+        var harness = Self.treating(at: 100)
+        harness.demand.command.angleVelocities.flexion = 1
+        #expect(harness.tick().angleVelocities.flexion == .zero)
+        harness.setForce(harness.configuration.nonTherapeuticForce)
+        #expect(harness.tick().angleVelocities.flexion == 1)
+    }
+
+    @Test func angleMovesUnderTensionAreAllowedWhenArticulationIsDeclared() {
+        var harness = Self.treating(at: 100)
+        harness.demand.command.angleVelocities.flexion = 1
+        harness.context.articulationDeclared = true
+        #expect(harness.tick().angleVelocities.flexion == 1)
+        harness.telemetry.angles.flexion = 3
+        harness.tick()
+        #expect(harness.state == .treating, "a declared articulation is not a move under tension")
+    }
+
+    @Test func angleOutOfRangeReleasesWithinOneTick() {
+        var harness = Self.treating(at: 100)
+        harness.telemetry.angles.flexion = 31
+        harness.tick()
+        #expect(harness.raised(.angleOutOfRange))
+        #expect(harness.state == .releasing)
+        #expect(harness.lastCommand.angleVelocities == .zero)
+    }
+
+    @Test func angleMovedUnderTensionReleasesWithinOneTick() {
+        var harness = Self.treating(at: 100)
+        harness.telemetry.angles.lateralTilt = 1
+        harness.tick()
+        #expect(harness.raised(.angleMovedUnderTension))
+        #expect(harness.state == .releasing)
+    }
+
+    @Test func angleFollowingErrorReleasesAfterTheConfiguredTime() {
+        var harness = Self.treating(at: 30)
+        harness.context.angleTargets = Angles(flexion: 10)
+        let bound = Int((harness.configuration.angleFollowingErrorTime / harness.period).rounded(.up)) + 1
+        let ticks = harness.ticks(upTo: bound) { $0.state == .releasing }
+        #expect(ticks != nil)
+        #expect((ticks ?? 0) >= bound - 1, "a lag shorter than the allowed time must not trip")
+        #expect(harness.kernel.alarms[.angleFollowingError].active)
+    }
+
+    @Test func angleVelocityStopsAtTheEndOfItsRange() {
+        var harness = Self.treating(at: 10)
+        harness.telemetry.angles.flexion = 30
+        harness.demand.command.angleVelocities.flexion = 1
+        #expect(harness.tick().angleVelocities.flexion == .zero)
+        harness.demand.command.angleVelocities.flexion = -50
+        #expect(harness.tick().angleVelocities.flexion == -2, "limited to the axis's top speed")
+    }
+
+    // MARK: H10 harness
+
+    @Test func openHarnessPreventsArming() {
+        var harness = KernelHarness()
+        harness.bringToReady()
+        harness.telemetry.harnessClosed = false
+        harness.tick()
+        #expect(harness.raised(.harnessOpen))
+        harness.command(.arm)
+        #expect(harness.refusal(of: .arm) == .conditionPresent)
+        #expect(harness.state == .ready)
+    }
+
+    @Test func harnessOpeningDuringSessionReleasesWithinOneTick() {
+        var harness = Self.treating(at: 100)
+        harness.telemetry.harnessClosed = false
+        harness.tick()
+        #expect(harness.state == .releasing)
+        #expect(harness.lastCommand.releaseProfile == .normal)
+    }
+
+    // MARK: H11 overruns
+
+    @Test func overrunsPastBudgetRaiseMediumAlarmAndHoldTension() {
+        var harness = Self.treating(at: 100)
+        harness.demand.command.tractionVelocity = 5
+        harness.demand.command.forceCeiling = 300
+        harness.context.deadlineMissed = true
+        let budget = harness.configuration.overrunBudget
+        let ticks = harness.ticks(upTo: budget + 1) { $0.kernel.alarms[.controlLoopOverrun].active }
+        #expect(ticks == budget + 1)
+        #expect(harness.state == .treating)
+        #expect(harness.lastCommand.tractionVelocity <= .zero)
+    }
+
+    @Test func overrunsPastHardBudgetFaultAndRelease() {
+        var harness = Self.treating(at: 100)
+        harness.context.deadlineMissed = true
+        let hardBudget = harness.configuration.overrunHardBudget
+        let ticks = harness.ticks(upTo: hardBudget + 1) { $0.state == .fault }
+        #expect(ticks == hardBudget + 1)
+        #expect(harness.kernel.alarms[.controlLoopFailure].active)
+        #expect(harness.lastCommand.releaseProfile == .normal)
+    }
+
+    // MARK: H17 drive
+
+    @Test func driveFaultBitLatchesFaultAndReleasesWithinOneTick() {
+        var harness = Self.treating(at: 100)
+        harness.telemetry.driveFaults = .overcurrent
+        harness.tick()
+        #expect(harness.raised(.driveFault))
+        #expect(harness.state == .fault)
+        #expect(harness.lastCommand.releaseProfile == .normal)
+    }
+
+    @Test func faultDisablesDriveOnceSlack() {
+        var harness = Self.treating(at: 100)
+        harness.telemetry.driveFaults = .overtemperature
+        harness.tick()
+        #expect(harness.lastCommand.driveEnabled)
+        harness.setForce(5)
+        harness.tick()
+        #expect(!harness.lastCommand.driveEnabled)
+    }
+}
+
+extension KernelHarness {
+    /// Sets the load cell and a redundant estimate that agrees with it.
+    mutating func setForce(_ force: Newtons) {
+        telemetry.loadCellForce = force
+        telemetry.redundantForce = force
+    }
+
+    /// Like `ticks(upTo:until:)`, running `setup` before each tick.
+    mutating func ticks(upTo maximum: Int, until condition: (KernelHarness) -> Bool,
+                        setup: (inout KernelHarness) -> Void) -> Int? {
+        for count in 1...maximum {
+            setup(&self)
+            tick()
+            if condition(self) { return count }
+        }
+        return nil
+    }
+}

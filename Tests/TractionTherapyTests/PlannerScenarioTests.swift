@@ -1,0 +1,218 @@
+import Testing
+import TractionDevice
+@testable import TractionTherapy
+
+/// Worked examples of the planner's semantics on `threeCycleProgram`, whose
+/// timeline is: 0-20 s ramp 0→200 N, 20-30 hold, 30-35 down to 100 N, 35-40
+/// rest, then two cycles of 10 s up, 10 s hold, 5 s down, 5 s rest (40-100),
+/// and 100-105 s the release from 100 N at 20 N/s.
+@Suite("Planner scenarios")
+struct PlannerScenarioTests {
+    let start = MonotonicInstant.seconds(1000)
+
+    func plan(weight: Kilograms = 80, firstSession: Bool = false, yaml: String = threeCycleProgram,
+              limits: TherapyLimits = .standard) throws -> SessionPlan {
+        try SessionPlan(program: try validProgram(yaml, limits: limits),
+                        patient: PatientParameters(weight: weight, region: .lumbar, firstSession: firstSession))
+    }
+
+    func at(_ seconds: Double) -> MonotonicInstant { start + Seconds(seconds) }
+
+    @Test func totalSessionTimeIsKnownBeforeTheStart() throws {
+        let plan = try plan()
+        #expect(plan.totalDuration == 105)
+        let timeline = plan.timeline
+        #expect(timeline.last?.activity == .release)
+        #expect(timeline.last.map { $0.start + $0.duration } == 105)
+    }
+
+    @Test func targetsFollowTheProgramWithoutEvents() throws {
+        let plan = try plan()
+        func output(_ seconds: Double) -> PlannerOutput { Planner.evaluate(plan, startedAt: start, events: [], at: at(seconds)) }
+        #expect(output(10).targetForce == 100)
+        #expect(output(10).activity == .rampUp)
+        #expect(output(25).targetForce == 200)
+        #expect(output(25).activity == .hold)
+        #expect(output(32.5).targetForce == 150)
+        #expect(output(32.5).activity == .rampDown)
+        #expect(output(37).targetForce == 100)
+        #expect(output(37).activity == .rest)
+        #expect(output(37).timeLeft == 68)
+        #expect(abs(output(104).targetForce.value - 20) < 1e-9)
+        #expect(output(104).activity == .release)
+        #expect(output(105).targetForce == 0)
+        #expect(output(105).isFinished)
+        #expect(output(200).activity == .finished)
+    }
+
+    @Test func pauseHoldsTheForceAndStopsTheTreatmentClock() throws {
+        let plan = try plan()
+        var state = PlannerState(plan: plan, startingAt: start)
+        #expect(state.apply(OperatorEvent(at: at(10), .pause)) == .applied)
+        let paused = state.advance(to: at(50))
+        #expect(paused.targetForce == 100)
+        #expect(paused.activity == .paused)
+        #expect(paused.timeLeft == 95)
+        #expect(paused.treatmentElapsed == 10)
+        #expect(state.apply(OperatorEvent(at: at(60), .resume)) == .applied)
+        #expect(state.advance(to: at(65)).targetForce == 150)
+        while !state.isFinished { _ = state.advance(to: at(state.output.treatmentElapsed.value + 50 + 0.5)) }
+        #expect(state.finishedAt == at(155))
+    }
+
+    @Test func adjustingDuringAHoldRampsToTheNewForceThenRestartsTheHoldTimer() throws {
+        let plan = try plan()
+        var state = PlannerState(plan: plan, startingAt: start)
+        #expect(state.apply(OperatorEvent(at: at(25), .adjustHoldForce(250))) == .applied)
+        let predictedEnd = at(25) + state.output.timeLeft
+        #expect(state.advance(to: at(27.5)).targetForce == 225)
+        #expect(state.advance(to: at(27.5)).activity == .rampUp)
+        #expect(state.advance(to: at(30)).targetForce == 250)
+        let hold = state.advance(to: at(39.9))
+        #expect(hold.activity == .hold)
+        #expect(hold.targetForce == 250)
+        #expect(state.advance(to: at(40.5)).activity == .rampDown)
+        // The rest (50 % of the hold) scales with the new hold.
+        #expect(state.advance(to: at(47)).targetForce == 125)
+        #expect(state.advance(to: at(47)).activity == .rest)
+        while !state.isFinished { _ = state.advance(to: at(state.output.treatmentElapsed.value + 0.25)) }
+        #expect(state.finishedAt.map { abs($0.nanoseconds - predictedEnd.nanoseconds) <= 1_000 } == true)
+    }
+
+    @Test func adjustingAboveTheEffectiveLimitIsClampedToIt() throws {
+        let plan = try plan(weight: 60)
+        let limit = plan.effectiveLimit.force
+        #expect(plan.effectiveLimit.source == .bodyWeightFraction)
+        var state = PlannerState(plan: plan, startingAt: start)
+        #expect(state.apply(OperatorEvent(at: at(25), .adjustHoldForce(500))) == .clampedToLimit(limit))
+        var peak = Newtons.zero
+        for tenth in 250...1500 { peak = max(peak, state.advance(to: at(Double(tenth) / 10)).targetForce) }
+        #expect(peak == limit)
+    }
+
+    @Test func stopStartsTheFinalReleaseAndNothingRaisesItAfterwards() throws {
+        let plan = try plan()
+        var state = PlannerState(plan: plan, startingAt: start)
+        #expect(state.apply(OperatorEvent(at: at(25), .stop)) == .applied)
+        #expect(state.output.activity == .release)
+        #expect(state.output.timeLeft == 10)
+        #expect(state.apply(OperatorEvent(at: at(26), .pause)) == .ignored(.releasing))
+        #expect(state.apply(OperatorEvent(at: at(27), .adjustHoldForce(300))) == .ignored(.releasing))
+        #expect(state.advance(to: at(30)).targetForce == 100)
+        #expect(state.advance(to: at(35)).isFinished)
+        #expect(state.finishedAt == at(35))
+        #expect(state.apply(OperatorEvent(at: at(36), .stop)) == .ignored(.finished))
+    }
+
+    @Test func resumeWithoutPauseAndDoublePauseAreIgnored() throws {
+        var state = PlannerState(plan: try plan(), startingAt: start)
+        #expect(state.apply(OperatorEvent(at: at(1), .resume)) == .ignored(.notPaused))
+        #expect(state.apply(OperatorEvent(at: at(2), .pause)) == .applied)
+        #expect(state.apply(OperatorEvent(at: at(3), .pause)) == .ignored(.alreadyPaused))
+        #expect(state.apply(OperatorEvent(at: at(4), .adjustHoldForce(-5))) == .ignored(.invalidForce))
+    }
+
+    @Test func theSmallestCapSetsTheLimitAndIsNamed() throws {
+        #expect(try plan(weight: 100).effectiveLimit.source == .programMaximum)
+        #expect(try plan(weight: 100).effectiveLimit.force == 400)
+        #expect(try plan(weight: 60).effectiveLimit.source == .bodyWeightFraction)
+        let first = try plan(weight: 80, firstSession: true).effectiveLimit
+        #expect(first.source == .firstSession)
+        #expect(abs(first.force.value - 80 * standardGravity * 0.25) < 1e-9)
+        var smallTable = TherapyLimits.standard
+        smallTable.deviceForceCap = 150
+        #expect(try plan(limits: smallTable).effectiveLimit.source == .deviceCap)
+    }
+
+    @Test func holdsAboveTheLimitAreClampedAndRelativeRestsFollowTheClampedHold() throws {
+        // 35 kg at 50 %: 171.6 N, below the programmed 200 N.
+        let plan = try plan(weight: 35)
+        let holds = plan.timeline.filter { $0.activity == .hold }
+        let rests = plan.timeline.filter { $0.activity == .rest }
+        #expect(holds.allSatisfy { $0.endForce == plan.effectiveLimit.force })
+        #expect(rests.allSatisfy { abs($0.endForce.value - plan.effectiveLimit.force.value / 2) < 1e-9 })
+    }
+
+    @Test func planRefusesImplausibleWeightAndTheWrongRegion() throws {
+        let program = try validProgram(threeCycleProgram)
+        #expect(throws: SessionPlanError.self) {
+            try SessionPlan(program: program, patient: PatientParameters(weight: 8, region: .lumbar))
+        }
+        #expect(throws: SessionPlanError.regionMismatch(program: .lumbar, patient: .cervical)) {
+            try SessionPlan(program: program, patient: PatientParameters(weight: 80, region: .cervical))
+        }
+    }
+
+    @Test func confirmationIsRequiredAboveTheConfiguredShareOfBodyWeight() throws {
+        // 200 N is 40.8 % of 50 kg, above the 40 % lumbar confirmation share.
+        #expect(try plan(weight: 50).requiresConfirmation)
+        #expect(try plan(weight: 80).requiresConfirmation == false)
+    }
+
+    @Test func progressiveHoldsRiseInEqualSteps() throws {
+        let file = TestFiles.shippedPrograms.appendingPathComponent("lumbar-progressive.yaml")
+        let plan = try SessionPlan(program: try validProgram(TestFiles.text(of: file)),
+                                   patient: PatientParameters(weight: 80, region: .lumbar))
+        let holds = plan.timeline.filter { $0.activity == .hold }.map(\.endForce.value)
+        #expect(holds == [160, 160, 160, 200, 200, 200, 240, 240, 240, 280, 280, 280])
+    }
+
+    @Test func anglesMoveBetweenPhasesOnlyAtTheNonTherapeuticForce() throws {
+        let file = TestFiles.shippedPrograms.appendingPathComponent("lumbar-sequence.yaml")
+        let program = try validProgram(TestFiles.text(of: file))
+        let plan = try SessionPlan(program: program, patient: PatientParameters(weight: 80, region: .lumbar))
+        let moves = plan.timeline.filter { $0.startAngles != $0.endAngles }
+        #expect(moves.count == 2)
+        for move in moves {
+            #expect(move.activity == .angleMove)
+            #expect(move.startForce <= program.limits.nonTherapeuticForce)
+            #expect(move.endForce == move.startForce)
+        }
+        let beforeFirstMove = try #require(plan.timeline.last { $0.start < moves[0].start })
+        #expect(beforeFirstMove.activity == .rampDown)
+        #expect(beforeFirstMove.endForce == program.limits.nonTherapeuticForce)
+    }
+
+    @Test func cervicalProgramIsPositionedAtZeroForceBeforeAnyTension() throws {
+        let file = TestFiles.shippedPrograms.appendingPathComponent("cervical-intermittent-flexion.yaml")
+        let plan = try SessionPlan(program: try validProgram(TestFiles.text(of: file)),
+                                   patient: PatientParameters(weight: 70, region: .cervical))
+        let first = try #require(plan.timeline.first)
+        #expect(first.activity == .positioning)
+        #expect(first.startForce == 0 && first.endForce == 0)
+        #expect(first.endAngles.flexion == 20)
+        #expect(first.duration == 10, "20° at the default 2°/s")
+    }
+
+    @Test func articulationMovesAnglesUnderTheHeldTension() throws {
+        let yaml = """
+            name: articulating
+            region: lumbar
+            limits: {body_weight_fraction: 50 %, maximum_force: 400 N}
+            phases:
+              - {mode: static, hold_force: 200 N, hold_time: 30 s, ramp_up: 10 N/s}
+              - {mode: static, hold_force: 200 N, hold_time: 30 s, articulation: true, angles: {rotation: 6 deg}}
+            """
+        let plan = try SessionPlan(program: try validProgram(yaml), patient: PatientParameters(weight: 80, region: .lumbar))
+        let move = try #require(plan.timeline.first { $0.startAngles != $0.endAngles })
+        #expect(move.activity == .articulation)
+        #expect(move.startForce == 200)
+        var state = PlannerState(plan: plan, startingAt: start)
+        let during = state.advance(to: at(move.start.value + 1))
+        #expect(during.articulating)
+        #expect(during.targetForce == 200)
+    }
+
+    @Test func thePureEvaluationAgreesWithTheIncrementalState() throws {
+        let plan = try plan()
+        let events = [OperatorEvent(at: at(12), .pause), OperatorEvent(at: at(20), .resume),
+                      OperatorEvent(at: at(33), .adjustHoldForce(180)), OperatorEvent(at: at(70), .stop)]
+        var state = PlannerState(plan: plan, startingAt: start)
+        var pending = events[...]
+        for tenth in 0...1200 {
+            let now = at(Double(tenth) / 10)
+            while let next = pending.first, next.instant <= now { state.apply(next); pending.removeFirst() }
+            #expect(state.advance(to: now) == Planner.evaluate(plan, startedAt: start, events: events, at: now))
+        }
+    }
+}
