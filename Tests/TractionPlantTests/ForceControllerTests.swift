@@ -78,7 +78,26 @@ import TractionTherapy
         let resumed = controller.update(target: 300, targetRate: 15, measured: 250, period: period)
         let step = ForceControllerConfiguration().largestAccelerationMillimetresPerSecondSquared * period.value
         #expect(resumed.value <= step + 1e-12)
-        #expect(controller.integralVelocity.magnitude < 1)
+    }
+
+    @Test func aLongOverrideConditionsTheIntegralSoThatResumingDoesNotKick() {
+        var controller = ForceController()
+        // Wind the integral up against a force that stays low.
+        for _ in 0..<2000 {
+            _ = controller.update(target: 300, targetRate: 0, measured: 299, period: period)
+        }
+        #expect(controller.integralVelocity > 1)
+        // A two-second pause at the target force: the clamp holds the drive still.
+        for _ in 0..<500 {
+            _ = controller.update(target: 300, targetRate: 0, measured: 300, period: period)
+            controller.track(applied: 0)
+        }
+        #expect(controller.integralVelocity.magnitude < 0.01)
+        var largest = 0.0
+        for _ in 0..<250 {
+            largest = max(largest, controller.update(target: 300, targetRate: 0, measured: 300, period: period).value.magnitude)
+        }
+        #expect(largest < 0.01, "at zero error the resumed demand stays at rest")
     }
 
     @Test func nonFiniteInputsRepeatTheLastOutputAndLeaveTheStateAlone() {

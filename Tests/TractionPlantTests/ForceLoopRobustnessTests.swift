@@ -55,3 +55,34 @@ import TractionTherapy
         #expect(abs(result.peakForce.value - baseline.peakForce.value) < 2)
     }
 }
+
+@Suite struct ForceLoopOverrideTests {
+    /// If the safety clamp trimmed every demand by a fifth (and the engine
+    /// reported it through `track`), the integral must still remove the
+    /// creep: the hold stays within the goals.
+    @Test func clampTrimmingEveryTickDoesNotDefeatIntegralAction() throws {
+        let link = SimulatedTableLink(configuration: .still(seed: 2))
+        try link.tare(at: .origin)
+        var controller = ForceController()
+        let period: Seconds = 0.004
+        let profile = TrapezoidProfile(holdForce: 300, rampRate: 15, holdDuration: 120)
+        var now = MonotonicInstant.origin
+        var sumOfSquares = 0.0
+        var samples = 0.0
+        while now.secondsSinceOrigin < profile.holdEnd.value {
+            let measured = link.latestTelemetry(at: now)!.loadCellForce
+            let (target, rate) = profile.target(at: Seconds(now.secondsSinceOrigin))
+            let demand = controller.update(target: target, targetRate: rate, measured: measured, period: period)
+            let applied = MillimetresPerSecond(demand.value * 0.8)
+            controller.track(applied: applied)
+            try link.send(DriveCommand(driveEnabled: true, tractionVelocity: applied, forceCeiling: 400), at: now)
+            if now.secondsSinceOrigin > profile.holdStart.value + 5 {
+                let error = measured.value - target.value
+                sumOfSquares += error * error
+                samples += 1
+            }
+            now = now + period
+        }
+        #expect((sumOfSquares / samples).squareRoot() <= 3)
+    }
+}
