@@ -24,55 +24,29 @@ public struct AngleActuatorParameters: Sendable, Hashable {
         range: AngleAxisRange(axis: .rotation, minimum: -15, maximum: 15, maximumRate: 1.5))
 }
 
-/// The three angle actuators (an absent axis stays at 0°).
-struct AngleActuators: Sendable, Hashable {
-    let flexion: AngleActuatorParameters?
-    let lateralTilt: AngleActuatorParameters?
-    let rotation: AngleActuatorParameters?
-    private(set) var angles = Angles.zero
-    private(set) var rates = AngleRates.zero
-
-    init(flexion: AngleActuatorParameters?, lateralTilt: AngleActuatorParameters?, rotation: AngleActuatorParameters?) {
-        self.flexion = flexion
-        self.lateralTilt = lateralTilt
-        self.rotation = rotation
-        for axis in AngleAxis.allCases {
-            if let parameters = self.parameters(of: axis) {
-                angles[axis] = Degrees(0).clamped(to: parameters.range.minimum...parameters.range.maximum)
-            }
-        }
-    }
-
-    func parameters(of axis: AngleAxis) -> AngleActuatorParameters? {
-        switch axis {
-        case .flexion: flexion
-        case .lateralTilt: lateralTilt
-        case .rotation: rotation
-        }
-    }
-
-    /// Advances every present axis by `dt`, following `demand` (stopped when
-    /// `powered` is false). Written axis by axis rather than over
-    /// `AngleAxis.allCases`, whose synthesized array would allocate per step.
-    mutating func step(demand: AngleRates, powered: Bool, dt: Double) {
-        step(.flexion, demand: demand, powered: powered, dt: dt)
-        step(.lateralTilt, demand: demand, powered: powered, dt: dt)
-        step(.rotation, demand: demand, powered: powered, dt: dt)
-    }
+/// One fitted actuator's state.
+struct AngleActuator: Sendable, Hashable {
+    let parameters: AngleActuatorParameters
+    private(set) var angle: Double
+    private(set) var rate: Double = 0
 
     /// Below this speed with a zero demand the actuator is at rest, °/s.
     static let standstillRate = 0.001
 
-    private mutating func step(_ axis: AngleAxis, demand: AngleRates, powered: Bool, dt: Double) {
-        guard let parameters = parameters(of: axis) else { return }
+    init(parameters: AngleActuatorParameters) {
+        self.parameters = parameters
+        angle = min(max(0, parameters.range.minimum.value), parameters.range.maximum.value)
+    }
+
+    mutating func step(demand: Double, powered: Bool, dt: Double) {
         let range = parameters.range
         let limit = range.maximumRate.value
-        let target = powered ? min(max(demand[axis].value, -limit), limit) : 0
-        var rate = rates[axis].value
+        let target = powered ? min(max(demand, -limit), limit) : 0
+        if target == 0, rate == 0 { return }
         rate += (target - rate) * min(1, dt / parameters.velocityTimeConstant.value)
         // The motor controller brakes to a true stop below a creep speed.
         if target == 0, rate.magnitude < Self.standstillRate { rate = 0 }
-        var angle = angles[axis].value + rate * dt
+        angle += rate * dt
         if angle <= range.minimum.value {
             angle = range.minimum.value
             rate = max(rate, 0)
@@ -80,7 +54,31 @@ struct AngleActuators: Sendable, Hashable {
             angle = range.maximum.value
             rate = min(rate, 0)
         }
-        angles[axis] = Degrees(angle)
-        rates[axis] = DegreesPerSecond(rate)
+    }
+}
+
+/// The three angle actuators (an absent axis stays at 0°).
+struct AngleActuators: Sendable, Hashable {
+    private var flexion: AngleActuator?
+    private var lateralTilt: AngleActuator?
+    private var rotation: AngleActuator?
+
+    init(flexion: AngleActuatorParameters?, lateralTilt: AngleActuatorParameters?, rotation: AngleActuatorParameters?) {
+        self.flexion = flexion.map(AngleActuator.init(parameters:))
+        self.lateralTilt = lateralTilt.map(AngleActuator.init(parameters:))
+        self.rotation = rotation.map(AngleActuator.init(parameters:))
+    }
+
+    var angles: Angles {
+        Angles(flexion: Degrees(flexion?.angle ?? 0), lateralTilt: Degrees(lateralTilt?.angle ?? 0),
+               rotation: Degrees(rotation?.angle ?? 0))
+    }
+
+    /// Advances every present axis by `dt`, following `demand` (stopped when
+    /// `powered` is false).
+    mutating func step(demand: AngleRates, powered: Bool, dt: Double) {
+        flexion?.step(demand: demand.flexion.value, powered: powered, dt: dt)
+        lateralTilt?.step(demand: demand.lateralTilt.value, powered: powered, dt: dt)
+        rotation?.step(demand: demand.rotation.value, powered: powered, dt: dt)
     }
 }

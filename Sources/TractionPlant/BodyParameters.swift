@@ -97,7 +97,7 @@ public struct BodyParameters: Sendable, Hashable {
 }
 
 /// Who lies on the table and how.
-public struct PatientParameters: Sendable, Hashable {
+public struct SimulatedPatient: Sendable, Hashable {
     public var bodyMass: Kilograms
     public var region: TreatmentRegion
     public var body: BodyParameters

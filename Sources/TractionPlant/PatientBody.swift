@@ -50,7 +50,7 @@ struct PatientBody: Sendable, Hashable {
     private(set) var slowCreep: Double = 0           // y2, mm
     private(set) var spineForce: Double = 0          // Fs, N
 
-    init(patient: PatientParameters) {
+    init(patient: SimulatedPatient) {
         let body = patient.body
         let referenceLoad = body.referenceLoadFractionOfBodyWeight * patient.bodyMass.weight.value
         seriesStiffness = referenceLoad / body.elasticElongationAtReferenceLoad.value

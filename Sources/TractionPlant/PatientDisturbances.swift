@@ -27,7 +27,7 @@ public struct DisturbanceParameters: Sendable, Hashable {
     public var tensingStiffnessFactor: ClosedRange<Double>
     /// Guarding muscle force as a share of the tension at onset.
     public var tensingMuscleShareOfTension: ClosedRange<Double>
-    public var tensingDuration: ClosedRange<Double>
+    public var tensingDuration: ClosedRange<Seconds>
     public var tensingOnset: Seconds
 
     public init(coughsPerMinute: Double = 0.4,
@@ -39,7 +39,7 @@ public struct DisturbanceParameters: Sendable, Hashable {
                 tensingsPerMinute: Double = 0.3,
                 tensingStiffnessFactor: ClosedRange<Double> = 1.1...1.5,
                 tensingMuscleShareOfTension: ClosedRange<Double> = 0.1...0.4,
-                tensingDuration: ClosedRange<Double> = 3...10,
+                tensingDuration: ClosedRange<Seconds> = 3...10,
                 tensingOnset: Seconds = 0.3) {
         self.coughsPerMinute = coughsPerMinute
         self.coughPeakShareOfTension = coughPeakShareOfTension
@@ -111,7 +111,7 @@ struct PatientDisturbances: Sendable, Hashable {
         if tensingElapsed >= tensingLength,
            random.nextBernoulli(probability: parameters.tensingsPerMinute * perMinuteToPerStep) {
             tensingElapsed = 0
-            tensingLength = random.nextUniform(in: parameters.tensingDuration)
+            tensingLength = random.nextUniform(in: parameters.tensingDuration.lowerBound.value...parameters.tensingDuration.upperBound.value)
             tensingPeakFactor = random.nextUniform(in: parameters.tensingStiffnessFactor)
             tensingPeakMuscleForce = max(cableForce, 0) * random.nextUniform(in: parameters.tensingMuscleShareOfTension)
         }

@@ -6,7 +6,7 @@ import TractionDevice
 public struct PlantConfiguration: Sendable, Hashable {
     /// Seeds every random stream (sensor offsets and noise, disturbances).
     public var seed: UInt64
-    public var patient: PatientParameters
+    public var patient: SimulatedPatient
     public var harness: HarnessParameters
     public var drive: DriveParameters
     public var sensors: ForceSensorParameters
@@ -24,7 +24,7 @@ public struct PlantConfiguration: Sendable, Hashable {
     public var serialNumber: String
 
     public init(seed: UInt64 = 1,
-                patient: PatientParameters = PatientParameters(),
+                patient: SimulatedPatient = SimulatedPatient(),
                 harness: HarnessParameters = HarnessParameters(),
                 drive: DriveParameters = DriveParameters(),
                 sensors: ForceSensorParameters = ForceSensorParameters(),
@@ -48,6 +48,10 @@ public struct PlantConfiguration: Sendable, Hashable {
         self.firmwareVersion = firmwareVersion
         self.serialNumber = serialNumber
     }
+
+    /// Sub-steps from 0.1 ms to 2 ms keep every mode of the model stable
+    /// (ω·h about 0.5 at most, for the stiffest: the head against the cervical spine).
+    public static let validSubStepNanoseconds: ClosedRange<Int64> = 100_000...2_000_000
 
     /// The wire protocol version the simulated table claims.
     public static let protocolVersion: UInt8 = 1

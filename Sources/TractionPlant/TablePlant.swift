@@ -34,7 +34,14 @@ public struct TablePlant: Sendable {
 
     /// A plant at rest at `start`: cable slack by `HarnessParameters.initialSlack`,
     /// drive disabled, no command received.
+    ///
+    /// - Precondition: `configuration.subStepNanoseconds` lies in
+    ///   `PlantConfiguration.validSubStepNanoseconds` (a programming error
+    ///   otherwise: a longer step makes the cervical mode numerically unstable,
+    ///   a zero step would never advance).
     public init(configuration: PlantConfiguration, start: MonotonicInstant = .origin) {
+        precondition(PlantConfiguration.validSubStepNanoseconds.contains(configuration.subStepNanoseconds),
+                     "plant sub-step \(configuration.subStepNanoseconds) ns outside \(PlantConfiguration.validSubStepNanoseconds)")
         self.configuration = configuration
         drive = TractionDrive(parameters: configuration.drive)
         body = PatientBody(patient: configuration.patient)
@@ -86,7 +93,9 @@ public struct TablePlant: Sendable {
 
     /// The telemetry sample the table would send now: the readings of the
     /// last sub-step, stamped with the device time and received at `instant`.
-    /// Advances to `instant` first.
+    /// Advances to `instant` first. While power is lost a real table sends
+    /// nothing (`SimulatedTableLink` withholds the sample); this still
+    /// returns the last readings, for ground-truth charts.
     public mutating func telemetry(at instant: MonotonicInstant) -> Telemetry {
         advance(to: instant)
         return Telemetry(
@@ -137,7 +146,7 @@ public struct TablePlant: Sendable {
 
     private var isPowered: Bool {
         !faults.powerLost && !inputs.emergencyStopPressed
-            && faults.driveFaults.isDisjoint(with: TableFaults.bitsThatCutDrivePower)
+            && faults.driveFaults.rawValue & TableFaults.bitsThatCutDrivePower.rawValue == 0
     }
 
     /// The firmware has the power stage on (a live enabling command, or a

@@ -78,7 +78,26 @@ import TractionTherapy
         let resumed = controller.update(target: 300, targetRate: 15, measured: 250, period: period)
         let step = ForceControllerConfiguration().largestAccelerationMillimetresPerSecondSquared * period.value
         #expect(resumed.value <= step + 1e-12)
-        #expect(controller.integralVelocity.magnitude < 1)
+    }
+
+    @Test func aLongOverrideConditionsTheIntegralSoThatResumingDoesNotKick() {
+        var controller = ForceController()
+        // Wind the integral up against a force that stays low.
+        for _ in 0..<2000 {
+            _ = controller.update(target: 300, targetRate: 0, measured: 299, period: period)
+        }
+        #expect(controller.integralVelocity > 1)
+        // A two-second pause at the target force: the clamp holds the drive still.
+        for _ in 0..<500 {
+            _ = controller.update(target: 300, targetRate: 0, measured: 300, period: period)
+            controller.track(applied: 0)
+        }
+        #expect(controller.integralVelocity.magnitude < 0.01)
+        var largest = 0.0
+        for _ in 0..<250 {
+            largest = max(largest, controller.update(target: 300, targetRate: 0, measured: 300, period: period).value.magnitude)
+        }
+        #expect(largest < 0.01, "at zero error the resumed demand stays at rest")
     }
 
     @Test func nonFiniteInputsRepeatTheLastOutputAndLeaveTheStateAlone() {
@@ -95,40 +114,5 @@ import TractionTherapy
         #expect(configuration.proportionalGain(at: 50) > configuration.proportionalGain(at: 500))
         #expect(configuration.stiffness.newtonsPerMillimetre(at: 10_000) == configuration.stiffness.highestNewtonsPerMillimetre)
         #expect(configuration.stiffness.newtonsPerMillimetre(at: -50) == configuration.stiffness.atZeroForceNewtonsPerMillimetre)
-    }
-}
-
-@Suite struct AnglePositionControllerTests {
-    let range = AngleAxisRange(axis: .flexion, minimum: 0, maximum: 30, maximumRate: 2)
-
-    @Test func demandNeverExceedsTheAxisRate() {
-        var controller = AnglePositionController(range: range)
-        var largest = DegreesPerSecond.zero
-        for _ in 0..<1000 {
-            largest = max(largest, controller.update(target: 30, measured: 0, period: 0.004).magnitude)
-        }
-        #expect(largest == range.maximumRate)
-    }
-
-    @Test func targetOutsideTheRangeIsClampedIntoIt() {
-        var controller = AnglePositionController(range: range)
-        for _ in 0..<1000 { _ = controller.update(target: -10, measured: 0, period: 0.004) }
-        #expect(controller.lastOutput == .zero)
-    }
-
-    @Test func withinTheArrivalToleranceTheAxisIsToldToStandStill() {
-        var controller = AnglePositionController(range: range)
-        for _ in 0..<1000 { _ = controller.update(target: 10, measured: 10.04, period: 0.004) }
-        #expect(controller.lastOutput == .zero)
-    }
-
-    @Test func absentAxesAreCommandedToStandStill() {
-        var controllers = AngleControllers(axes: [range])
-        var rates = AngleRates.zero
-        for _ in 0..<100 {
-            rates = controllers.update(targets: Angles(flexion: 20, lateralTilt: 5, rotation: 5), measured: .zero, period: 0.004)
-        }
-        #expect(rates.flexion > .zero)
-        #expect(rates.lateralTilt == .zero && rates.rotation == .zero)
     }
 }

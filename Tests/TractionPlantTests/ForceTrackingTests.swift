@@ -10,7 +10,7 @@ import TractionTherapy
 @Suite struct ForceTrackingTests {
     @Test func lumbarTrapezoidAt300NewtonsFor80KilogramsMeetsTheGoalsOverSeveralSeeds() throws {
         for seed: UInt64 in 1...4 {
-            let configuration = PlantConfiguration(seed: seed, patient: PatientParameters(bodyMass: 80, region: .lumbar))
+            let configuration = PlantConfiguration(seed: seed, patient: SimulatedPatient(bodyMass: 80, region: .lumbar))
             let profile = TrapezoidProfile(holdForce: 300, rampRate: 15, holdDuration: 60)
             let result = try runClosedLoop(profile: profile, plant: configuration)
             #expect(meetsTrackingGoals(result, holdForce: 300), "seed \(seed): \(result)")
@@ -21,7 +21,7 @@ import TractionTherapy
 
     @Test func cervicalTrapezoidAt100NewtonsMeetsTheGoalsOverSeveralSeeds() throws {
         for seed: UInt64 in 1...4 {
-            let configuration = PlantConfiguration(seed: seed, patient: PatientParameters(bodyMass: 70, region: .cervical))
+            let configuration = PlantConfiguration(seed: seed, patient: SimulatedPatient(bodyMass: 70, region: .cervical))
             let profile = TrapezoidProfile(holdForce: 100, rampRate: 10, holdDuration: 60)
             let result = try runClosedLoop(profile: profile, plant: configuration)
             #expect(meetsTrackingGoals(result, holdForce: 100), "seed \(seed): \(result)")
@@ -32,7 +32,7 @@ import TractionTherapy
         let input = zip(Gen.int(in: 45...150), Gen.int(in: 150...500), Gen.double(in: 10...17), Gen.int(in: 0...1_000_000))
         await propertyCheck(count: 12, input: input) { weight, force, rate, seed in
             let configuration = PlantConfiguration(
-                seed: UInt64(seed), patient: PatientParameters(bodyMass: Kilograms(Double(weight)), region: .lumbar))
+                seed: UInt64(seed), patient: SimulatedPatient(bodyMass: Kilograms(Double(weight)), region: .lumbar))
             let profile = TrapezoidProfile(holdForce: Newtons(Double(force)), rampRate: NewtonsPerSecond(rate), holdDuration: 60)
             let result = try runClosedLoop(profile: profile, plant: configuration, tail: 0)
             #expect(meetsTrackingGoals(result, holdForce: profile.holdForce), "\(result)")
@@ -43,7 +43,7 @@ import TractionTherapy
         let input = zip(Gen.int(in: 45...150), Gen.int(in: 50...150), Gen.int(in: 0...1_000_000))
         await propertyCheck(count: 8, input: input) { weight, force, seed in
             let configuration = PlantConfiguration(
-                seed: UInt64(seed), patient: PatientParameters(bodyMass: Kilograms(Double(weight)), region: .cervical))
+                seed: UInt64(seed), patient: SimulatedPatient(bodyMass: Kilograms(Double(weight)), region: .cervical))
             let profile = TrapezoidProfile(holdForce: Newtons(Double(force)), rampRate: 10, holdDuration: 60)
             let result = try runClosedLoop(profile: profile, plant: configuration, tail: 0)
             #expect(meetsTrackingGoals(result, holdForce: profile.holdForce), "\(result)")
@@ -52,7 +52,7 @@ import TractionTherapy
 
     @Test(arguments: [100.0, 500.0, 1000.0])
     func trackingMeetsTheGoalsAtEveryControlRate(rateHertz: Double) throws {
-        let configuration = PlantConfiguration(seed: 21, patient: PatientParameters(bodyMass: 80, region: .lumbar))
+        let configuration = PlantConfiguration(seed: 21, patient: SimulatedPatient(bodyMass: 80, region: .lumbar))
         let profile = TrapezoidProfile(holdForce: 300, rampRate: 17, holdDuration: 30)
         let result = try runClosedLoop(profile: profile, plant: configuration, rateHertz: rateHertz)
         #expect(meetsTrackingGoals(result, holdForce: 300), "\(rateHertz) Hz: \(result)")
@@ -61,7 +61,7 @@ import TractionTherapy
     @Test func loopStaysStableUnderTenTimesTheDefaultDisturbances() throws {
         let busy = DisturbanceParameters(coughsPerMinute: 4, shiftsPerMinute: 5, tensingsPerMinute: 3)
         for seed: UInt64 in 1...3 {
-            let configuration = PlantConfiguration(seed: seed, patient: PatientParameters(bodyMass: 80), disturbances: busy)
+            let configuration = PlantConfiguration(seed: seed, patient: SimulatedPatient(bodyMass: 80), disturbances: busy)
             let profile = TrapezoidProfile(holdForce: 300, rampRate: 15, holdDuration: 60)
             let result = try runClosedLoop(profile: profile, plant: configuration)
             #expect(result.disturbanceCount >= 5, "seed \(seed): the run must meet disturbances")
@@ -73,7 +73,7 @@ import TractionTherapy
     }
 
     @Test func holdingOneThirdBodyWeightFor25MinutesCreepsSingleDigitMillimetres() throws {
-        var rig = try ClosedLoopRig(configuration: PlantConfiguration(seed: 5, patient: PatientParameters(bodyMass: 80)))
+        var rig = try ClosedLoopRig(configuration: PlantConfiguration(seed: 5, patient: SimulatedPatient(bodyMass: 80)))
         let force: Newtons = Kilograms(80).weight / 3.0
         try rig.hold(force, for: 900)
         let at15 = rig.link.plant.regionElongation.value
@@ -83,44 +83,5 @@ import TractionTherapy
         #expect(at15 > 0.8 * at25)
         #expect(abs(rig.telemetry.loadCellForce.value - force.value) < 5, "the loop took up the creep")
         #expect(rig.telemetry.tractionPosition.value > at25 + 10, "the drive paid in the creep plus the harness stretch")
-    }
-}
-
-@Suite struct ForceLoopRobustnessTests {
-    /// Twice the default bandwidth is the same as a chain twice as stiff as
-    /// the controller believes: the loop must still meet the goals (gain margin ≥ 2).
-    @Test(arguments: [(150.0, 150.0), (80.0, 300.0), (45.0, 500.0)])
-    func loopMeetsTheGoalsWithTwiceTheDesignedLoopGain(weightAndForce: (Double, Double)) throws {
-        var doubled = ForceControllerConfiguration()
-        doubled.bandwidthRadiansPerSecond *= 2
-        for seed: UInt64 in 1...2 {
-            let configuration = PlantConfiguration(seed: seed, patient: PatientParameters(bodyMass: Kilograms(weightAndForce.0)))
-            let profile = TrapezoidProfile(holdForce: Newtons(weightAndForce.1), rampRate: 15, holdDuration: 40)
-            let result = try runClosedLoop(profile: profile, plant: configuration, controllerConfiguration: doubled, tail: 0)
-            #expect(meetsTrackingGoals(result, holdForce: profile.holdForce), "seed \(seed): \(result)")
-        }
-    }
-
-    @Test func latchedSplitSectionStillHoldsTheMeasuredForce() throws {
-        // With the latch engaged the body sticks and slips against a quarter of
-        // body weight of friction; the loop holds the cable force regardless
-        // (the spine sees less, which is the clinician's business, not the loop's).
-        for seed: UInt64 in 1...2 {
-            var configuration = PlantConfiguration(seed: seed, patient: PatientParameters(bodyMass: 80))
-            configuration.disturbances = .none
-            var rig = try ClosedLoopRig(configuration: configuration)
-            rig.link.plant.inputs.splitSectionLatched = true
-            try rig.hold(300, for: 40)
-            var sumOfSquares = 0.0
-            var count = 0.0
-            for _ in 0..<(20 * 250) {
-                try rig.hold(300, for: rig.period)
-                let error = rig.telemetry.loadCellForce.value - 300
-                sumOfSquares += error * error
-                count += 1
-            }
-            #expect((sumOfSquares / count).squareRoot() <= 3)
-            #expect(rig.link.plant.spineForce.value < 300 - 0.2 * Kilograms(80).weight.value)
-        }
     }
 }

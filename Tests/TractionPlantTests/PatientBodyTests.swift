@@ -7,7 +7,7 @@ import TractionDevice
     /// Elongation of a body under a constant cable force after `minutes`.
     private func elongation(bodyMass: Kilograms, region: TreatmentRegion = .lumbar, force: Double,
                             minutes: Double, latched: Bool = false) -> (elongation: Double, spineForce: Double) {
-        var body = PatientBody(patient: PatientParameters(bodyMass: bodyMass, region: region))
+        var body = PatientBody(patient: SimulatedPatient(bodyMass: bodyMass, region: region))
         let dt = 0.002
         for _ in 0..<Int(minutes * 60 / dt) {
             body.step(cableForce: force, disturbance: BodyDisturbance(), sectionLatched: latched, dt: dt)

@@ -61,6 +61,6 @@ struct ClosedLoopRig {
 extension PlantConfiguration {
     /// A table with a still patient, for tests that time a reaction.
     static func still(seed: UInt64 = 1, bodyMass: Kilograms = 80, region: TreatmentRegion = .lumbar) -> PlantConfiguration {
-        PlantConfiguration(seed: seed, patient: PatientParameters(bodyMass: bodyMass, region: region), disturbances: .none)
+        PlantConfiguration(seed: seed, patient: SimulatedPatient(bodyMass: bodyMass, region: region), disturbances: .none)
     }
 }

@@ -30,6 +30,10 @@ public struct ForceController: Sendable, Hashable {
     public private(set) var lastOutput: MillimetresPerSecond = .zero
     private var lastError: Double = 0
     private var lastGain: Double = 0
+    /// The last demand before any limit, and the period it was computed for:
+    /// what `track(applied:)` compares the applied command with.
+    private var lastUnlimited: Double = 0
+    private var lastPeriod: Double = 0
 
     public init(configuration: ForceControllerConfiguration = ForceControllerConfiguration()) {
         self.configuration = configuration
@@ -75,6 +79,8 @@ public struct ForceController: Sendable, Hashable {
                                  limit: integralLimit)
         lastError = error
         lastGain = gain
+        lastUnlimited = unlimited
+        lastPeriod = dt
         lastOutput = MillimetresPerSecond(output)
         return lastOutput
     }
@@ -91,14 +97,21 @@ public struct ForceController: Sendable, Hashable {
 
     /// Tells the controller what the table was actually commanded when the
     /// safety clamp (or a phase without force control) overrode its output,
-    /// so that it resumes from there without a bump: the rate limit starts
-    /// from `applied` and the integral is reset (it would otherwise hold a
-    /// demand that was never delivered).
+    /// once per period in which that happened. The rate limit then starts
+    /// from `applied`, and the integral is pulled towards the value that
+    /// would have produced `applied` by the same back-calculation as the
+    /// speed limit: one override moves it a little, an override that lasts
+    /// (a pause) conditions it fully, so the output resumes without a bump
+    /// and without a stale integral; a clamp that trims a little every tick
+    /// leaves the integral's action on the remaining error intact.
     public mutating func track(applied: MillimetresPerSecond) {
         guard applied.isFinite else { return }
+        let config = configuration
+        let share = lastPeriod > 0 ? min(1, lastPeriod / config.antiWindupTimeConstant.value) : 1
+        integralVelocity = clamp(integralVelocity + (applied.value - lastUnlimited) * share,
+                                 limit: config.largestIntegralVelocity.value)
+        lastUnlimited = applied.value
         lastOutput = applied
-        integralVelocity = 0
-        lastError = 0
     }
 
     /// Back to rest: no integral, no output.
@@ -107,6 +120,8 @@ public struct ForceController: Sendable, Hashable {
         lastOutput = .zero
         lastError = 0
         lastGain = 0
+        lastUnlimited = 0
+        lastPeriod = 0
     }
 
     private func clamp(_ value: Double, limit: Double) -> Double {
