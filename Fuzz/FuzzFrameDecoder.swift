@@ -5,7 +5,11 @@
 // decoder's contract; any violation traps and becomes a finding:
 //   1. Chunking does not matter: the input fed whole and fed in two pieces
 //      (split where its first byte says) gives the same outcomes and counters.
-//   2. Every accepted frame re-encodes to bytes that decode to the same frame.
+//   2. Every accepted frame re-encodes to exactly the bytes that carried it
+//      (the encoding is canonical), found in the input between delimiters.
+//      This is the oracle for "corrupt bytes are never accepted": a frame
+//      accepted with a wrong CRC, length or stuffing would re-encode
+//      differently.
 //   3. The counters agree with the outcomes, and the decoder never holds more
 //      than one maximal encoded frame.
 //   4. The input read as "type byte, payload" and wrapped in a correct frame
@@ -22,6 +26,16 @@ private func outcomes(of bytes: UnsafeRawBufferPointer, splitAt split: Int) -> (
     decoder.decode(UnsafeRawBufferPointer(rebasing: bytes[split...])) { outcomes.append($0) }
     precondition(decoder.bufferedByteCount <= WireFormat.maximumEncodedFrameLength)
     return (outcomes, decoder)
+}
+
+/// True when `frame` (ending in its delimiter) occurs in `bytes` at the start
+/// or right after a delimiter, i.e. as a whole run.
+private func occursAsWholeRun(_ frame: [UInt8], in bytes: UnsafeRawBufferPointer) -> Bool {
+    guard frame.count <= bytes.count else { return false }
+    for start in 0...(bytes.count - frame.count) where start == 0 || bytes[start - 1] == 0 {
+        if frame.indices.allSatisfy({ bytes[start + $0] == frame[$0] }) { return true }
+    }
+    return false
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -43,6 +57,7 @@ public func fuzzFrameDecoder(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt 
         var decoder = FrameDecoder()
         let redecoded = decoder.decode(again)
         precondition(redecoded.count == 1 && (try? redecoded[0].get()) == frame, "re-encoding changed the frame")
+        precondition(occursAsWholeRun(again, in: bytes), "accepted a frame whose bytes are not its canonical encoding")
     }
     precondition(accepted == wholeDecoder.statistics.framesDecoded, "framesDecoded disagrees with the outcomes")
 

@@ -12,7 +12,7 @@ export PATH="$PATH:/opt/swift/usr/bin"
 
 OUT=.build/fuzz
 mkdir -p "$OUT"
-FLAGS=(-sanitize=fuzzer,address -parse-as-library -O -g -swift-version 6)
+FLAGS=(-sanitize=fuzzer,address -parse-as-library -O -wmo -g -swift-version 6)
 
 module() {
     local name=$1

@@ -5,7 +5,9 @@
 // Opens PORT with the libserialport backend only (no termios fallback) and
 // PEER, the other end of the same line, with termios. Sends every byte value
 // and a burst of wire frames in both directions and checks they arrive
-// unchanged. Exits 0 on success, 1 with a reason otherwise.
+// unchanged. Then reopens PORT with automatic backend selection, which must
+// recognise the pty behind the tty name and choose termios. Exits 0 on
+// success, 1 with a reason otherwise.
 //
 // scripts/checks/libserialport-path.sh runs it inside a private mount
 // namespace, with a pty bind-mounted over a tty name sysfs knows and an
@@ -71,6 +73,15 @@ func run(portPath: String, peerPath: String) throws {
         throw ProbeFailure(description: "peer -> libserialport: frames did not decode: \(outcomes.prefix(3))")
     }
     print("ok: peer -> libserialport, 51 wire frames decoded")
+    port.close()
+
+    // Under its tty name the device is still a pty (by its major number):
+    // automatic selection must send it through termios.
+    let automatic = try SerialPort(SerialPortConfiguration(path: portPath))
+    guard automatic.backend == .termios else {
+        throw ProbeFailure(description: "automatic selection chose \(automatic.backend) for a pseudo-terminal")
+    }
+    try roundTrip(everyByte, from: peer, to: automatic, "peer -> automatic (termios), every byte value")
 }
 
 /// Writes to standard error with write(2); the C `stderr` global is not

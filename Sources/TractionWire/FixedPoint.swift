@@ -1,5 +1,3 @@
-import TractionDevice
-
 /// The fixed-point units of the wire. Tables are microcontrollers: integers
 /// with a stated scale are exact, cheap and identical on every compiler.
 ///

@@ -136,6 +136,16 @@ import TractionWire
         }
     }
 
+    @Test func aLineNobodyReadsMakesTheWriteTimeOutInsteadOfBlocking() throws {
+        let table = try PseudoTerminal()
+        let port = try SerialPort(SerialPortConfiguration(path: table.devicePath, writeTimeout: 0.02))
+        // Far more than a pty buffers; the table side never reads.
+        let flood = [UInt8](repeating: 0x55, count: 4 << 20)
+        #expect(throws: SerialPortError.writeTimedOut(path: table.devicePath, after: 0.02)) {
+            try flood.withUnsafeBytes { try port.write($0) }
+        }
+    }
+
     @Test func aClosedPortRefusesReadsAndWrites() throws {
         let table = try PseudoTerminal()
         let port = try SerialPort(SerialPortConfiguration(path: table.devicePath))

@@ -55,6 +55,19 @@ import TractionDevice
         }
     }
 
+    @Test func telemetryThatCannotBeRepresentedIsRefused() {
+        #expect(throws: WireEncodingError.self) {
+            try TelemetryMessage(Telemetry(loadCellForce: 3e7), commandLeaseActive: false, lastCommandSequence: 0)
+        }
+        #expect(throws: WireEncodingError.self) {
+            try TelemetryMessage(Telemetry(deviceTime: -1), commandLeaseActive: false, lastCommandSequence: 0)
+        }
+        #expect(throws: WireEncodingError.notFinite(field: "flexion (°)")) {
+            try TelemetryMessage(Telemetry(angles: Angles(flexion: Degrees(.nan))), commandLeaseActive: false,
+                                 lastCommandSequence: 0)
+        }
+    }
+
     @Test func theInputBitsMapToTheirTelemetryFields() {
         let message = TelemetryMessage(
             deviceTimeMicroseconds: 0, loadCellForceCentinewtons: 0, redundantForceCentinewtons: 0,

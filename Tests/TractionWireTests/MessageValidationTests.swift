@@ -1,5 +1,6 @@
 import PropertyBased
 import Testing
+import TractionDevice
 @testable import TractionWire
 
 /// Intact frames whose payload breaks a rule of docs/wire-protocol.md are
@@ -32,6 +33,26 @@ import Testing
             let outcomes = decoder.decode(try FrameEncoder.frame(message, sequence: sequence))
             #expect(outcomes.map(\.frame?.message) == [message])
             #expect(outcomes.first?.frame?.sequence == sequence)
+        }
+    }
+
+    @Test func theLongestMessagesOfEachVariableTypeRoundTrip() throws {
+        let axes = AngleAxis.allCases.map {
+            WireAxisRange(axis: $0, minimumMillidegrees: .min, maximumMillidegrees: .max, maximumRateMillidegreesPerSecond: .max)
+        }
+        let longest: [WireMessage] = [
+            .identifyResponse(IdentifyResponse(
+                simulated: true, telemetryRateHertz: .max, maximumLeaseMilliseconds: .max, maximumForceCentinewtons: .max,
+                maximumTravelMicrometres: .max, axes: axes, firmwareVersion: String(repeating: "f", count: 32),
+                serialNumber: String(repeating: "°", count: 16))),
+            .faultReport(FaultReport(deviceTimeMicroseconds: .max, activeFaults: .max, event: .unknownMessageType,
+                                     detail: .max, text: String(repeating: "µ", count: 32))),
+        ]
+        for message in longest {
+            let payload = Self.payload(of: message)
+            #expect(payload.count == WireMessage.allowedPayloadLengths(of: message.type).upperBound)
+            var decoder = FrameDecoder()
+            #expect(decoder.decode(try FrameEncoder.frame(message, sequence: 1)).map(\.frame?.message) == [message])
         }
     }
 

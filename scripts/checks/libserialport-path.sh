@@ -12,7 +12,8 @@
 #     both ways.
 # The bind mount is invisible outside the namespace and ends with it.
 #
-# Needs root, unshare, mount, socat and a C compiler. If any is missing the
+# Needs root, unshare, mount, socat and a C compiler (the Swift toolchain's
+# clang will do). If any is missing the
 # check FAILS and says why: it never passes without having run.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -22,9 +23,11 @@ TTY_NAME=${LIBSERIALPORT_CHECK_TTY:-tty20}
 fail() { echo "libserialport-path: FAIL: $*" >&2; exit 1; }
 
 [ "$(id -u)" -eq 0 ] || fail "needs root for unshare -m and mount --bind (run make test as root)"
-for tool in unshare mount socat cc; do
+for tool in unshare mount socat; do
     command -v "$tool" > /dev/null || fail "'$tool' is not installed (scripts/install-deps.sh installs socat)"
 done
+CC=${CC:-$(command -v clang || command -v cc || true)}
+[ -n "$CC" ] || fail "no C compiler (clang or cc) to build the ioctl shim"
 [ -e "/sys/class/tty/$TTY_NAME" ] || fail "/sys/class/tty/$TTY_NAME does not exist; set LIBSERIALPORT_CHECK_TTY to a tty sysfs knows"
 [ -c "/dev/$TTY_NAME" ] || fail "/dev/$TTY_NAME is not a character device to bind over"
 
@@ -39,7 +42,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cc -shared -fPIC -O2 -Wall -Werror -o "$work/modem-control-shim.so" \
+"$CC" -shared -fPIC -O2 -Wall -Werror -o "$work/modem-control-shim.so" \
     Tests/TractionSerialTests/ModemControlShim/modem_control_shim.c -ldl || fail "cannot build the ioctl shim"
 
 socat "pty,raw,echo=0,link=$work/port" "pty,raw,echo=0,link=$work/peer" 2> "$work/socat.log" &
