@@ -47,7 +47,7 @@ public struct ReplayRequest: Sendable {
         self.engine = engine ?? EngineConfiguration(rateHertz: rateHertz, therapyLimits: plan.program.limits)
         self.plant = plant ?? PlantConfiguration(
             seed: seed,
-            patient: TractionPlant.PatientParameters(bodyMass: plan.patient.weight, region: plan.patient.region))
+            patient: SimulatedPatient(bodyMass: plan.patient.weight, region: plan.patient.region))
         self.chartSampleInterval = chartSampleInterval
         self.tail = tail
     }
