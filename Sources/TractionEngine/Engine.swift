@@ -139,6 +139,7 @@ public struct Engine: Sendable {
             demand.angleVelocities = angleControllers.update(
                 targets: output.targetAngles, measured: measured.angles, period: period)
             demand.forceCeiling = output.effectiveLimit
+            demand.tractionVelocity = keepClearOfTravelEnds(demand.tractionVelocity, at: measured.tractionPosition)
         } else if kernel.state == .armed {
             // Hold the slack harness; nothing pulls before `start`.
             demand.driveEnabled = true
@@ -155,6 +156,16 @@ public struct Engine: Sendable {
         }
         lastCommand = command
         return command
+    }
+
+    /// Paying out cable at the home end, or pulling at the far end, only
+    /// drives the axis into its stop (the table reports a drive fault).
+    private func keepClearOfTravelEnds(_ velocity: MillimetresPerSecond,
+                                       at position: Millimetres) -> MillimetresPerSecond {
+        let clearance = configuration.travelEndClearance
+        if position <= clearance && velocity < .zero { return .zero }
+        if position >= configuration.maximumTravel - clearance && velocity > .zero { return .zero }
+        return velocity
     }
 
     private func periodSinceLastStep(_ now: MonotonicInstant) -> Seconds {

@@ -14,6 +14,11 @@ public struct EngineConfiguration: Sendable {
     public var selfTest: SelfTestCriteria
     /// Lease carried by every command (SAFETY.md H5/H6: at most 100 ms).
     public var commandLease: Seconds
+    /// Traction travel of the table; the engine never drives into either end.
+    public var maximumTravel: Millimetres = 300
+    /// No pay-out closer than this to the home end, and no pull closer than
+    /// this to the far end: driving into a travel stop is a drive fault.
+    public var travelEndClearance: Millimetres = 1
 
     public static let allowedRates: ClosedRange<Double> = 100...1000
 
@@ -39,15 +44,38 @@ public struct EngineConfiguration: Sendable {
     public var period: Seconds { Seconds(1 / rateHertz) }
 
     /// Adapts the configuration to what a table reported in its handshake:
-    /// its own force cap and its angle axes (absent axes may not move).
+    /// its own force cap, its travel, its angle axes (absent axes may not
+    /// move) and their speeds. Programs must be validated with the adapted
+    /// `therapyLimits`, so that no plan asks for an angle move faster than the
+    /// slowest axis can follow or for an angle the table cannot reach.
     public func adapted(to identity: TableIdentity) -> EngineConfiguration {
         var adapted = self
         adapted.safety.deviceForceCap = min(safety.deviceForceCap, identity.maximumForce)
         adapted.therapyLimits.deviceForceCap = min(therapyLimits.deviceForceCap, identity.maximumForce)
         adapted.safety.angleAxes = identity.angleAxes
         adapted.commandLease = min(commandLease, identity.lease)
+        adapted.maximumTravel = min(maximumTravel, identity.maximumTravel)
+        if let slowest = identity.angleAxes.map(\.maximumRate).min() {
+            let followable = DegreesPerSecond(slowest.value * Self.angleMoveRateShareOfAxisRate)
+            adapted.therapyLimits.angleMoveRate = min(therapyLimits.angleMoveRate, followable)
+        }
+        for axis in AngleAxis.allCases {
+            let wanted = therapyLimits.range(of: axis)
+            guard let table = identity.range(of: axis) else {
+                adapted.therapyLimits.setRange(Degrees.zero...Degrees.zero, of: axis)
+                continue
+            }
+            let lower = max(wanted.lowerBound, table.minimum)
+            let upper = max(lower, min(wanted.upperBound, table.maximum))
+            adapted.therapyLimits.setRange(lower...upper, of: axis)
+        }
         return adapted
     }
+
+    /// Planned angle moves use at most this share of the slowest axis's top
+    /// speed, so the position controller's lag stays well inside the kernel's
+    /// following-error limit (H9).
+    public static let angleMoveRateShareOfAxisRate = 0.75
 }
 
 /// What the start-up self-test checks, over `duration` of telemetry with the

@@ -125,4 +125,20 @@ public struct TherapyLimits: Sendable, Hashable, Codable {
         case .rotation: rotationRange
         }
     }
+
+    /// The force angles move at when a phase does not say: 80 % of the
+    /// non-therapeutic force. At the threshold itself, load-cell noise and
+    /// the controller's tracking error put the measured force above it half
+    /// the time, and the safety kernel then (rightly) stops the move.
+    public var defaultAngleMoveForce: Newtons { nonTherapeuticForce * Self.angleMoveForceShare }
+    public static let angleMoveForceShare = 0.8
+
+    /// Narrows one axis's allowed range (to what a table can reach).
+    public mutating func setRange(_ range: ClosedRange<Degrees>, of axis: AngleAxis) {
+        switch axis {
+        case .flexion: flexionRange = range
+        case .lateralTilt: lateralTiltRange = range
+        case .rotation: rotationRange = range
+        }
+    }
 }

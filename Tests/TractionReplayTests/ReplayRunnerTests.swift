@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TractionDevice
 import TractionEngine
+import TractionPlant
 import TractionSafety
 import TractionTherapy
 @testable import TractionReplay
@@ -17,10 +18,13 @@ enum ShippedPrograms {
             .filter { $0.pathExtension == "yaml" }.sorted { $0.lastPathComponent < $1.lastPathComponent }
     }
 
+    /// The therapy limits of the default engine adapted to the default simulated table.
+    static let limits = EngineConfiguration().adapted(to: PlantConfiguration().identity).therapyLimits
+
     static func plan(_ name: String, weight: Double, firstSession: Bool = false) throws -> SessionPlan {
         let url = directory.appendingPathComponent(name)
         let text = try String(contentsOf: url, encoding: .utf8)
-        let program = try ProgramValidator.validate(text: text, file: url.lastPathComponent).get()
+        let program = try ProgramValidator.validate(text: text, file: url.lastPathComponent, limits: limits).get()
         return try SessionPlan(program: program,
                                patient: TractionTherapy.PatientParameters(weight: Kilograms(weight),
                                                                           region: program.program.region,

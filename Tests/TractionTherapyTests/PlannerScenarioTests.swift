@@ -157,7 +157,7 @@ struct PlannerScenarioTests {
         #expect(holds == [160, 160, 160, 200, 200, 200, 240, 240, 240, 280, 280, 280])
     }
 
-    @Test func anglesMoveBetweenPhasesOnlyAtTheNonTherapeuticForce() throws {
+    @Test func anglesMoveBetweenPhasesBelowTheNonTherapeuticForce() throws {
         let file = TestFiles.shippedPrograms.appendingPathComponent("lumbar-sequence.yaml")
         let program = try validProgram(TestFiles.text(of: file))
         let plan = try SessionPlan(program: program, patient: PatientParameters(weight: 80, region: .lumbar))
@@ -170,7 +170,7 @@ struct PlannerScenarioTests {
         }
         let beforeFirstMove = try #require(plan.timeline.last { $0.start < moves[0].start })
         #expect(beforeFirstMove.activity == .rampDown)
-        #expect(beforeFirstMove.endForce == program.limits.nonTherapeuticForce)
+        #expect(beforeFirstMove.endForce == program.limits.defaultAngleMoveForce)
     }
 
     @Test func cervicalProgramIsPositionedAtZeroForceBeforeAnyTension() throws {

@@ -13,7 +13,7 @@ struct SessionCompiler: Sendable {
     /// forces follow the hold the patient actually gets.
     func templates(for program: TreatmentProgram, initialAngles: Angles) -> [SegmentTemplate] {
         var templates: [SegmentTemplate] = []
-        let moveForce = limits.nonTherapeuticForce
+        let moveForce = limits.defaultAngleMoveForce
         var previousAngles = initialAngles
         for (phaseIndex, phase) in program.phases.enumerated() {
             let firstHold = Swift.min(phase.holdForces.first ?? .zero, forceLimit)
