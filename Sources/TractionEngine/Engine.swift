@@ -245,7 +245,11 @@ public struct Engine: Sendable {
                                           into log: inout EngineEventLog) {
         guard var run = selfTestRun else { return }
         guard kernel.state == .selfTest else {
+            // An alarm ended the test early (e.g. the force over the idle
+            // limit after a restart mid-session): record what it had found.
             selfTestRun = nil
+            log.append(.selfTestFinished(passed: false, finding: run.finding ?? .interruptedByAlarm,
+                                         peakIdleForce: run.peakIdleForce, at: now))
             return
         }
         if let telemetry { run.observe(telemetry, criteria: configuration.selfTest) }

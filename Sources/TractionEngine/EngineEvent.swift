@@ -24,6 +24,8 @@ public enum SelfTestFinding: String, Sendable, Hashable, Codable {
     case patientSwitchPressed = "patient_switch_pressed"
     case emergencyStopPressed = "emergency_stop_pressed"
     case driveFault = "drive_fault"
+    /// The safety kernel left self-test for fault or emergency before the end.
+    case interruptedByAlarm = "interrupted_by_alarm"
 }
 
 /// Something the engine did, for the recorder, the status and the operator.

@@ -60,10 +60,7 @@ struct ReplayRun {
 
     mutating func play(progress: ((Double) -> Void)?) {
         // A technician zeroes the load cell with the cable slack before a session.
-        _ = plant.tare(at: now)
-        engine.linkConnected(at: now, into: &log)
-        engine.handshakeDone(at: now, into: &log)
-        consumeEvents()
+        connect()
 
         let planned = request.plan.totalDuration.value
         let hardLimit = MonotonicInstant.origin + Seconds(planned + 300)
@@ -74,9 +71,23 @@ struct ReplayRun {
             if let end = sessionEnd, now - end >= request.tail, plant.trueCableForce <= engine.configuration.safety.slackForce {
                 break
             }
-            now = now + Seconds(Double(periodNanoseconds) / 1e9)
+            now = MonotonicInstant(nanoseconds: now.nanoseconds + periodNanoseconds)
         }
         progress?(1)
+    }
+
+    /// Runs one tick at `now`, then moves the clock on by one period.
+    mutating func advance() {
+        tick()
+        now = MonotonicInstant(nanoseconds: now.nanoseconds + periodNanoseconds)
+    }
+
+    /// Connects, shakes hands and zeroes the load cell, as `play` does first.
+    mutating func connect() {
+        _ = plant.tare(at: now)
+        engine.linkConnected(at: now, into: &log)
+        engine.handshakeDone(at: now, into: &log)
+        consumeEvents()
     }
 
     mutating func tick() {
