@@ -17,11 +17,11 @@ public struct AngleActuatorParameters: Sendable, Hashable {
     /// degrees of tilt and rotation, moved slowly enough (≤ 2 °/s) that the
     /// patient can follow and the tension changes little while they move.
     public static let flexion = AngleActuatorParameters(
-        range: AngleAxisRange(axis: .flexion, minimum: 0, maximum: 30, maximumRate: 2))
+        range: AngleAxisRange(axis: .flexion, minimum: 0, maximum: 30, maximumRate: 3))
     public static let lateralTilt = AngleActuatorParameters(
-        range: AngleAxisRange(axis: .lateralTilt, minimum: -15, maximum: 15, maximumRate: 1.5))
+        range: AngleAxisRange(axis: .lateralTilt, minimum: -15, maximum: 15, maximumRate: 3))
     public static let rotation = AngleActuatorParameters(
-        range: AngleAxisRange(axis: .rotation, minimum: -15, maximum: 15, maximumRate: 1.5))
+        range: AngleAxisRange(axis: .rotation, minimum: -15, maximum: 15, maximumRate: 3))
 }
 
 /// One fitted actuator's state.
