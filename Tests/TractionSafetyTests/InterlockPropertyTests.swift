@@ -158,12 +158,14 @@ struct RandomWorld {
     private(set) var lastExternalEvent: InterlockEvent?
     private(set) var lastStepWasLinkLoss = false
     private(set) var sampleWasFresh = false
+    /// Added to the measured force before every tick.
+    private var forceDriftPerTick: Newtons = 0
     /// Extra time the next tick takes (a host stall).
     private var pendingGap: Seconds?
 
     static let forces: [Newtons] = [0, 10, 40, 100, 250, 320, 345, 600, 895, 2000, -80]
     static let commands: [OperatorCommand] = [.arm, .start, .start, .arm, .pause, .resume, .adjust, .stop,
-                                              .acknowledge, .reset, .acknowledge, .resume, .pause, .pause]
+                                              .acknowledge, .reset, .acknowledge, .resume, .pause, .pause, .reset, .start]
 
     init() {
         harness.bringToReady()
@@ -180,26 +182,28 @@ struct RandomWorld {
         let selector = code % 100
         let detail = code / 100
         switch selector {
-        case 0..<14:
+        case 0..<8:
             let command = Self.commands[detail % Self.commands.count]
             lastExternalEvent = command.event
             harness.command(command, by: "operator:\(detail % 3)")
-        case 14..<16:
+        case 8..<10:
             let event = LinkEvent.allCases[detail % 3]
             lastExternalEvent = [.linkConnected, .handshakeDone, .linkLost][detail % 3]
             lastStepWasLinkLoss = event == .lost
             if event == .lost { harness.telemetryArrives = false }
             if event == .handshakeDone { harness.telemetryArrives = true }
             harness.link(event)
-        case 16..<18:
+        case 10..<12:
             lastExternalEvent = detail % 4 == 0 ? .selfTestFailed : .selfTestPassed
             harness.selfTest(passed: detail % 4 != 0)
-        case 18:
+        case 12:
             lastExternalEvent = .sessionComplete
             harness.sessionComplete()
-        case 19..<30:
+        case 13..<19:
             disturb(detail)
             return tick()
+        case 19..<27:
+            advanceTowardsTreatment()
         default:
             return tick()
         }
@@ -208,16 +212,18 @@ struct RandomWorld {
 
     private mutating func tick() -> DriveCommand {
         sampleWasFresh = harness.telemetryArrives && harness.kernel.linkUp
+        if forceDriftPerTick != .zero { harness.setForce(harness.telemetry.loadCellForce + forceDriftPerTick) }
         defer { pendingGap = nil }
         return harness.tick(advancingBy: pendingGap)
     }
 
     private mutating func disturb(_ detail: Int) {
-        let choice = detail % 19
-        let value = detail / 19
+        let choice = detail % 23
+        let value = detail / 23
         switch choice {
         case 0: harness.setForce(Self.forces[value % Self.forces.count])
-        case 16, 17, 18: harness.setForce(harness.telemetry.loadCellForce + 0.05) // a slow, benign rise
+        // The patient's force drifts each tick: steady, slowly rising, or too fast (250 N/s).
+        case 16, 17, 18: forceDriftPerTick = [0, 0.05, 0.5][value % 3]
         case 1: harness.setForce(harness.telemetry.loadCellForce + Newtons(Double(value % 5) - 2))
         case 2: harness.telemetry.patientSwitch = [.released, .pressed, PatientSwitchChannels(channelAPressed: true),
                                                    .released][value % 4]
@@ -243,7 +249,40 @@ struct RandomWorld {
                 lease: [0.05, 10, 0][value % 3])
             harness.demand.targetForce = [100, 300, 950][(value / 3) % 3]
         default:
-            break
+            // The world heals: nominal readings, so sequences also spend time treating.
+            harness.telemetry = Telemetry(receivedAt: harness.telemetry.receivedAt, sequence: harness.telemetry.sequence,
+                                          harnessClosed: true, driveEnabled: true)
+            harness.telemetryArrives = true
+            harness.context.deadlineMissed = false
+            forceDriftPerTick = value % 2 == 0 ? 0.05 : 0
+        }
+    }
+
+    /// A purposeful operator: the next step of the way back to `ready`
+    /// (`InterlockTable.recoveryStep`), then arm, start and resume; so that
+    /// random sequences spend much of their time treating.
+    private mutating func advanceTowardsTreatment() {
+        let event: InterlockEvent? = switch harness.state {
+        case .ready: .arm
+        case .armed: .start
+        case .paused: .resume
+        case .treating: nil
+        default: InterlockTable.recoveryStep[harness.state]
+        }
+        guard let event else { return }
+        lastExternalEvent = event
+        switch event {
+        case .arm: harness.command(.arm)
+        case .start: harness.command(.start)
+        case .resume: harness.command(.resume)
+        case .stop: harness.command(.stop)
+        case .reset: harness.command(.reset)
+        case .linkConnected: harness.link(.connected)
+        case .handshakeDone:
+            harness.telemetryArrives = true
+            harness.link(.handshakeDone)
+        case .selfTestPassed: harness.selfTest(passed: true)
+        default: lastExternalEvent = nil // slackReached comes from a tick
         }
     }
 
