@@ -6,7 +6,12 @@ import TractionDevice
 /// The invariants of SAFETY.md, checked after every step of long random
 /// sequences of operator commands, link events and ticks with disturbed
 /// telemetry and hostile controller demands.
-@Suite
+///
+/// Shrinking is off: shrinking a sequence of 500 steps takes many minutes,
+/// which would stall `make test` on a failure. A failure prints the seed;
+/// add `.fixedSeed("...")` and `.shrinking` to the test to reproduce and
+/// shrink it locally.
+@Suite(.shrinking(false))
 struct InterlockPropertyTests {
     static let stepsPerSequence = 500
     static let sequences = 80
