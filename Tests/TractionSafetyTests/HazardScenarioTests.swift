@@ -193,6 +193,22 @@ struct HazardScenarioTests {
         #expect(command.lease <= DriveCommand.defaultLease)
     }
 
+    @Test func sampleFromBeforeReconnectionDoesNotCountAsFresh() {
+        var harness = Self.treating(at: 100)
+        harness.link(.lost)
+        harness.telemetryArrives = false
+        harness.tick()
+        harness.link(.connected)
+        harness.link(.handshakeDone)
+        harness.tick()
+        #expect(harness.kernel.alarms[.linkLost].conditionPresent, "only a new sample proves the link is back")
+        harness.telemetryArrives = true
+        harness.tick()
+        #expect(!harness.kernel.alarms[.linkLost].conditionPresent)
+        harness.command(.reset)
+        #expect(harness.state == .selfTest)
+    }
+
     // MARK: H7 patient switch
 
     @Test func patientSwitchReleasesAtEmergencyRateWithinOneTick() {
