@@ -21,6 +21,8 @@ case "promela" where arguments.count == 1:
 case "dot" where arguments.count == 1:
     print(StateDiagram.generate(), terminator: "")
 default:
-    print(usage)
+    // Standard error by descriptor: the C `stderr` global is not concurrency-safe in Swift 6.
+    let line = usage + "\n"
+    _ = line.withCString { write(2, $0, strlen($0)) }
     exit(64) // EX_USAGE
 }

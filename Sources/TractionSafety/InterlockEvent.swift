@@ -93,11 +93,11 @@ public enum InterlockEvent: UInt8, Sendable, Hashable, Codable, CaseIterable, Cu
     }
 
     public var source: Source {
-        switch rawValue {
-        case 0...2: .link
-        case 3...4: .selfTest
-        case 5...12: .operatorCommand
-        case 13...14: .session
+        switch self {
+        case .linkConnected, .handshakeDone, .linkLost: .link
+        case .selfTestPassed, .selfTestFailed: .selfTest
+        case .arm, .start, .pause, .resume, .adjust, .stop, .acknowledge, .reset: .operatorCommand
+        case .sessionComplete, .slackReached: .session
         default: .detectedCondition
         }
     }
@@ -132,8 +132,8 @@ public enum InterlockEvent: UInt8, Sendable, Hashable, Codable, CaseIterable, Cu
         case .overForceLimit: .releaseOrFault
         case .harnessOpen, .angleOutOfRange, .angleMovedUnderTension, .angleFollowingError: .releaseSession
         case .forceRateExceeded, .telemetryStale, .overrunBudgetExceeded: .holdTension
-        // Telemetry silence is a link loss and follows the link rule.
-        case .telemetryLost: nil
+        // Telemetry silence is a link loss and follows the link rule; the
+        // other sources are not conditions.
         default: nil
         }
     }

@@ -43,7 +43,7 @@ public enum InterlockTable {
         on(.telemetryLost, from: [.armed, .treating, .paused, .releasing], to: .fault, [.releaseNormal, .endSession]),
 
         on(.selfTestPassed, from: [.selfTest], to: .ready),
-        on(.selfTestFailed, from: [.selfTest], to: .fault),
+        on(.selfTestFailed, from: [.selfTest], to: .fault, .releaseNormal),
 
         // Operator commands. Everything that leads towards tension is guarded.
         on(.arm, from: [.ready], to: .armed, requiring: .clearToTreat),

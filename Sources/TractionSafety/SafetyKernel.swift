@@ -84,7 +84,8 @@ public struct SafetyKernel: Sendable {
             let age = ConditionDetector.telemetryAge(telemetry, linkUpAt: linkUpAt, now: now)
             let lost = detector.isLost(age: age)
             present.set(.telemetryStale, present: detector.isStale(age: age) && !lost)
-            if let telemetry, !detector.isStale(age: age) {
+            // A sample from before the latest handshake is history, never fresh.
+            if let telemetry, telemetry.receivedAt >= linkUpAt, !detector.isStale(age: now - telemetry.receivedAt) {
                 freshSample = telemetry
                 if detector.isNew(telemetry) { detector.evaluate(telemetry, context: context, at: now) }
                 linkLossPending = false

@@ -1,9 +1,10 @@
 import TractionDevice
 
-/// What the engine tells the kernel about the tick besides telemetry. The
-/// kernel trusts none of it to relax a limit: each field can only make the
-/// kernel stricter, except the articulation flag, which the program's
-/// validated content (hazard H12) vouches for.
+/// What the engine tells the kernel about the tick besides telemetry. None
+/// of it can lift an absolute limit: the session limit is itself capped by
+/// the hard cap of the region, and the articulation flag only permits angle
+/// moves that the validated program (hazard H12) declares, within each
+/// axis's range and speed.
 public struct TickContext: Sendable, Hashable {
     /// The force limit of the running session (program and patient limits
     /// combined); nil outside a session, when the idle limit applies.

@@ -193,6 +193,22 @@ struct HazardScenarioTests {
         #expect(command.lease <= DriveCommand.defaultLease)
     }
 
+    @Test func sampleFromBeforeReconnectionDoesNotCountAsFresh() {
+        var harness = Self.treating(at: 100)
+        harness.link(.lost)
+        harness.telemetryArrives = false
+        harness.tick()
+        harness.link(.connected)
+        harness.link(.handshakeDone)
+        harness.tick()
+        #expect(harness.kernel.alarms[.linkLost].conditionPresent, "only a new sample proves the link is back")
+        harness.telemetryArrives = true
+        harness.tick()
+        #expect(!harness.kernel.alarms[.linkLost].conditionPresent)
+        harness.command(.reset)
+        #expect(harness.state == .selfTest)
+    }
+
     // MARK: H7 patient switch
 
     @Test func patientSwitchReleasesAtEmergencyRateWithinOneTick() {
@@ -379,24 +395,5 @@ struct HazardScenarioTests {
         harness.setForce(5)
         harness.tick()
         #expect(!harness.lastCommand.driveEnabled)
-    }
-}
-
-extension KernelHarness {
-    /// Sets the load cell and a redundant estimate that agrees with it.
-    mutating func setForce(_ force: Newtons) {
-        telemetry.loadCellForce = force
-        telemetry.redundantForce = force
-    }
-
-    /// Like `ticks(upTo:until:)`, running `setup` before each tick.
-    mutating func ticks(upTo maximum: Int, until condition: (KernelHarness) -> Bool,
-                        setup: (inout KernelHarness) -> Void) -> Int? {
-        for count in 1...maximum {
-            setup(&self)
-            tick()
-            if condition(self) { return count }
-        }
-        return nil
     }
 }

@@ -109,3 +109,22 @@ struct KernelHarness {
         return nil
     }
 }
+
+extension KernelHarness {
+    /// Sets the load cell and a redundant estimate that agrees with it.
+    mutating func setForce(_ force: Newtons) {
+        telemetry.loadCellForce = force
+        telemetry.redundantForce = force
+    }
+
+    /// Like `ticks(upTo:until:)`, running `setup` before each tick.
+    mutating func ticks(upTo maximum: Int, until condition: (KernelHarness) -> Bool,
+                        setup: (inout KernelHarness) -> Void) -> Int? {
+        for count in 1...maximum {
+            setup(&self)
+            tick()
+            if condition(self) { return count }
+        }
+        return nil
+    }
+}
