@@ -114,7 +114,7 @@ let package = Package(
         .executableTarget(
             name: "tractionctl",
             dependencies: [
-                "TractionDevice", "TractionTherapy",
+                "TractionDevice", "TractionTherapy", "TractionEngine", "TractionPlant", "TractionReplay",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSwift

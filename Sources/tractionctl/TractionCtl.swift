@@ -13,6 +13,6 @@ struct TractionCtl: ParsableCommand {
             66 an input file cannot be read.
             """,
         version: "0.1.0",
-        subcommands: [ProgramsCommand.self]
+        subcommands: [ProgramsCommand.self, ReplayCommand.self]
     )
 }
