@@ -95,7 +95,7 @@ let package = Package(
         // Runs the real tractionctl binary as a person would.
         .testTarget(
             name: "TractionctlTests",
-            dependencies: ["tractionctl"],
+            dependencies: ["tractionctl", "TractionTherapy", "TractionDevice"],
             swiftSettings: strictSwift
         ),
     ]
