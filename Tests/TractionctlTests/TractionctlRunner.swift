@@ -21,10 +21,15 @@ struct TractionctlRunner {
     }()
 
     /// Runs `tractionctl ARGUMENTS` in the package root and waits for it.
+    /// Help text is wrapped to `COLUMNS`, pinned to 80 so golden files are
+    /// stable whatever terminal runs the tests.
     static func run(_ arguments: [String]) throws -> Result {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["COLUMNS"] = "80"
+        process.environment = environment
         process.currentDirectoryURL = packageRoot
         let output = Pipe(), error = Pipe()
         process.standardOutput = output
