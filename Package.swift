@@ -96,6 +96,8 @@ let package = Package(
         .testTarget(
             name: "TractionctlTests",
             dependencies: ["tractionctl", "TractionTherapy", "TractionDevice"],
+            // Golden help texts, read from the source tree by HelpGoldenTests.
+            exclude: ["Golden"],
             swiftSettings: strictSwift
         ),
     ]
