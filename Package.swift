@@ -181,7 +181,9 @@ let package = Package(
         // Runs the real tractionctl binary as a person would.
         .testTarget(
             name: "TractionctlTests",
-            dependencies: ["tractionctl"],
+            dependencies: ["tractionctl", "TractionTherapy", "TractionDevice"],
+            // Golden help texts, read from the source tree by HelpGoldenTests.
+            exclude: ["Golden"],
             swiftSettings: strictSwift
         ),
     ]

@@ -44,6 +44,18 @@ struct ShowReport: Encodable {
         var restSeconds: Double
         var angles: Angles
         var articulation: Bool
+        /// The ramps as written: "12 N/s", "40 s logarithmic".
+        var rampUp: String
+        var rampDown: String
+    }
+
+    static func describe(_ ramp: Ramp) -> String {
+        let speed: String
+        switch ramp.speed {
+        case .duration(let duration): speed = "\(DisplayMassUnit.number(duration.value, decimals: 1)) s"
+        case .rate(let rate): speed = "\(DisplayMassUnit.number(rate.value, decimals: 1)) N/s"
+        }
+        return ramp.shape == .linear ? speed : "\(speed) \(ramp.shape.rawValue)"
     }
 
     var file: String
@@ -92,7 +104,8 @@ struct ShowReport: Encodable {
                 plannedRestNewtons: phase.mode == .static ? [] : planned.map { phase.restForce.resolved(forHold: $0).value },
                 cyclesPerStep: phase.cyclesPerStep, steps: phase.holdForces.count,
                 holdSeconds: phase.holdDuration.value, restSeconds: phase.restDuration.value,
-                angles: phase.angles, articulation: phase.articulation)
+                angles: phase.angles, articulation: phase.articulation,
+                rampUp: Self.describe(phase.rampUp), rampDown: Self.describe(phase.rampDown))
         }
         let release = timeline.last { $0.activity == .release }
         self.releaseStartSeconds = release?.start.value ?? plan.totalDuration.value

@@ -32,11 +32,10 @@ enum TimelineText {
                 holdText + (limited ? " (limited)" : ""), restText, cycles,
                 phase.angles.shortDescription + (phase.articulation ? " (articulation)" : ""),
             ]))
-            if phase.holdSeconds > 0 || phase.restSeconds > 0 {
-                lines.append(row(["", "", "", "", "", "hold \(SessionClock.minutesAndSeconds(Seconds(phase.holdSeconds)))",
-                                  phase.restSeconds > 0 ? "rest \(SessionClock.minutesAndSeconds(Seconds(phase.restSeconds)))" : "",
-                                  "", ""]))
-            }
+            let holdTime = phase.holdSeconds > 0 ? "hold \(SessionClock.minutesAndSeconds(Seconds(phase.holdSeconds)))" : ""
+            let restTime = phase.restSeconds > 0 ? "rest \(SessionClock.minutesAndSeconds(Seconds(phase.restSeconds)))" : ""
+            lines.append(row(["", "", "", "", "", holdTime, restTime, "",
+                              "ramps: up \(phase.rampUp), down \(phase.rampDown)"]))
         }
         lines.append(row(["", "release", "", SessionClock.minutesAndSeconds(Seconds(report.releaseStartSeconds)),
                           SessionClock.minutesAndSeconds(Seconds(report.releaseSeconds)), "→ 0 N", "", "", ""]))

@@ -79,6 +79,35 @@ struct PlannerScenarioTests {
         #expect(state.finishedAt.map { abs($0.nanoseconds - predictedEnd.nanoseconds) <= 1_000 } == true)
     }
 
+    @Test func adjustingDuringARampHeadsForTheNewForceFromWhereTheRampIs() throws {
+        let plan = try plan()
+        var state = PlannerState(plan: plan, startingAt: start)
+        // At 10 s the first ramp is at 100 N on its way to 200 N.
+        #expect(state.apply(OperatorEvent(at: at(10), .adjustHoldForce(150))) == .applied)
+        #expect(state.output.targetForce == 100)
+        #expect(state.advance(to: at(15)).targetForce == 150)
+        #expect(state.advance(to: at(15)).activity == .hold)
+        #expect(state.advance(to: at(24.9)).activity == .hold)
+        #expect(state.advance(to: at(25.1)).activity == .rampDown)
+        // The rest is 50 % of the new hold.
+        #expect(state.advance(to: at(30)).targetForce == 75)
+    }
+
+    @Test func pausingDuringAnAngleMoveFreezesTheAngles() throws {
+        let file = TestFiles.shippedPrograms.appendingPathComponent("cervical-intermittent-flexion.yaml")
+        let plan = try SessionPlan(program: try validProgram(TestFiles.text(of: file)),
+                                   patient: PatientParameters(weight: 70, region: .cervical))
+        var state = PlannerState(plan: plan, startingAt: start)
+        state.apply(OperatorEvent(at: at(4), .pause))
+        let paused = state.advance(to: at(30))
+        #expect(paused.activity == .paused)
+        #expect(paused.movingAngles)
+        #expect(paused.targetAngles.flexion == 8)
+        #expect(paused.targetForce == 0)
+        state.apply(OperatorEvent(at: at(40), .resume))
+        #expect(state.advance(to: at(43)).targetAngles.flexion == 14)
+    }
+
     @Test func adjustingAboveTheEffectiveLimitIsClampedToIt() throws {
         let plan = try plan(weight: 60)
         let limit = plan.effectiveLimit.force

@@ -60,6 +60,8 @@ public struct PlannerOutput: Sendable, Hashable {
     public var treatmentElapsed: Seconds
     /// Angles may move under tension now because the phase declared it.
     public var articulating: Bool
+    /// An angle move is under way (also while paused in one).
+    public var movingAngles: Bool
     public var effectiveLimit: Newtons
     public var limitSource: LimitSource
     /// The operator's hold scale (1 until an adjustment).

@@ -89,6 +89,7 @@ public struct PlannerState: Sendable {
             timeLeft: Seconds(Double(left) / 1e9),
             treatmentElapsed: Seconds(Double(treatmentNanoseconds) / 1e9),
             articulating: !isFinished && active.role == .articulation,
+            movingAngles: !isFinished && active.role.movesAngles,
             effectiveLimit: plan.effectiveLimit.force,
             limitSource: plan.effectiveLimit.source,
             holdScale: holdScale,

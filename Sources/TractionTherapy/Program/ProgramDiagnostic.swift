@@ -1,27 +1,43 @@
-/// What kind of mistake a diagnostic reports. The raw values are stable
-/// symbolic codes (they appear in `tractionctl --json` output).
-public enum ProgramDiagnosticCode: String, Sendable, Hashable, Codable, CaseIterable {
+/// What kind of mistake a diagnostic reports: a stable symbolic code (it
+/// appears in `tractionctl --json` output and in scripts). A struct rather
+/// than an enum so that new codes never break a caller's `switch`.
+public struct ProgramDiagnosticCode: RawRepresentable, Sendable, Hashable, Codable, CustomStringConvertible {
+    public let rawValue: String
+
+    public init(rawValue: String) { self.rawValue = rawValue }
+
+    public init(from decoder: any Decoder) throws {
+        rawValue = try decoder.singleValueContainer().decode(String.self)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+
+    public var description: String { rawValue }
+
     /// The file is not well-formed YAML (or repeats a key in one mapping).
-    case yamlSyntax = "YAML_SYNTAX"
+    public static let yamlSyntax = Self(rawValue: "YAML_SYNTAX")
     /// A key the format does not know, or one the phase's mode does not use.
-    case unknownKey = "UNKNOWN_KEY"
-    case missingKey = "MISSING_KEY"
+    public static let unknownKey = Self(rawValue: "UNKNOWN_KEY")
+    public static let missingKey = Self(rawValue: "MISSING_KEY")
     /// A mapping where a value was expected, a word where a number was...
-    case wrongType = "WRONG_TYPE"
-    case missingUnit = "MISSING_UNIT"
-    case wrongUnit = "WRONG_UNIT"
+    public static let wrongType = Self(rawValue: "WRONG_TYPE")
+    public static let missingUnit = Self(rawValue: "MISSING_UNIT")
+    public static let wrongUnit = Self(rawValue: "WRONG_UNIT")
     /// A value outside its allowed set or range (names, counts, fractions).
-    case invalidValue = "INVALID_VALUE"
-    case nonPositiveDuration = "NON_POSITIVE_DURATION"
-    case restAboveHold = "REST_ABOVE_HOLD"
-    case rampTooSteep = "RAMP_TOO_STEEP"
-    case forceAboveRegionCap = "FORCE_ABOVE_REGION_CAP"
-    case forceAboveProgramMaximum = "FORCE_ABOVE_PROGRAM_MAXIMUM"
-    case angleOutOfRange = "ANGLE_OUT_OF_RANGE"
-    case angleChangeUnderTension = "ANGLE_CHANGE_UNDER_TENSION"
-    case emptyProgram = "EMPTY_PROGRAM"
-    case sessionTooLong = "SESSION_TOO_LONG"
-    case duplicateProgramName = "DUPLICATE_PROGRAM_NAME"
+    public static let invalidValue = Self(rawValue: "INVALID_VALUE")
+    public static let nonPositiveDuration = Self(rawValue: "NON_POSITIVE_DURATION")
+    public static let restAboveHold = Self(rawValue: "REST_ABOVE_HOLD")
+    public static let rampTooSteep = Self(rawValue: "RAMP_TOO_STEEP")
+    public static let forceAboveRegionCap = Self(rawValue: "FORCE_ABOVE_REGION_CAP")
+    public static let forceAboveProgramMaximum = Self(rawValue: "FORCE_ABOVE_PROGRAM_MAXIMUM")
+    public static let angleOutOfRange = Self(rawValue: "ANGLE_OUT_OF_RANGE")
+    public static let angleChangeUnderTension = Self(rawValue: "ANGLE_CHANGE_UNDER_TENSION")
+    public static let emptyProgram = Self(rawValue: "EMPTY_PROGRAM")
+    public static let sessionTooLong = Self(rawValue: "SESSION_TOO_LONG")
+    public static let duplicateProgramName = Self(rawValue: "DUPLICATE_PROGRAM_NAME")
 }
 
 /// One mistake in a program file: where it is, which field, the value found,

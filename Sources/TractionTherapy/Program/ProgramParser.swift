@@ -17,6 +17,9 @@ struct ParsedProgram: Sendable {
     var sources: [String: FieldSource]
     /// Where the `name` value is (duplicate-name checks), if present.
     var nameSource: FieldSource?
+    /// The phases that could be read (0-based index), kept even when the
+    /// program as a whole could not, so their own ramps can still be checked.
+    var readablePhases: [(index: Int, phase: ProgramPhase)] = []
 }
 
 /// Turns the text of one program file into a `TreatmentProgram`, checking
@@ -27,6 +30,7 @@ struct ProgramParser {
     let limits: TherapyLimits
     var reader: YAMLFieldReader
     var sources: [String: FieldSource] = [:]
+    var readablePhases: [(index: Int, phase: ProgramPhase)] = []
 
     init(file: String, limits: TherapyLimits) {
         self.file = file
@@ -59,7 +63,7 @@ struct ProgramParser {
         }
         let program = parseProgram(root)
         return ParsedProgram(program: program, diagnostics: reader.diagnostics, sources: sources,
-                             nameSource: sources["name"])
+                             nameSource: sources["name"], readablePhases: readablePhases)
     }
 
     private mutating func parseProgram(_ root: Node) -> TreatmentProgram? {
@@ -119,6 +123,7 @@ struct ProgramParser {
                                            programMaximum: maximumForce, previousAngles: previousAngles)
                     if let phase {
                         phases.append(phase)
+                        readablePhases.append((offset, phase))
                         previousAngles = phase.angles
                     } else {
                         everyPhaseRead = false

@@ -13,7 +13,10 @@ public enum ProgramValidator {
                                 limits: TherapyLimits = .standard) -> Result<ValidatedProgram, ProgramDiagnostics> {
         let parsed = ProgramParser.parse(text: text, file: file, limits: limits)
         guard let program = parsed.program, parsed.diagnostics.isEmpty else {
-            return .failure(ProgramDiagnostics(parsed.diagnostics))
+            var found = parsed.diagnostics
+            checkRampsInsideReadablePhases(parsed, limits: limits, into: &found)
+            found.sort { ($0.location.line, $0.location.column) < ($1.location.line, $1.location.column) }
+            return .failure(ProgramDiagnostics(found))
         }
         var diagnostics: [ProgramDiagnostic] = []
         let compiler = SessionCompiler(limits: limits, forceLimit: Newtons(.infinity))
@@ -43,6 +46,40 @@ public enum ProgramValidator {
         }
         guard diagnostics.isEmpty else { return .failure(ProgramDiagnostics(diagnostics)) }
         return .success(ValidatedProgram(program: program, limits: limits, nominalSessionDuration: duration))
+    }
+
+    /// When a program cannot be read as a whole, the ramps of each readable
+    /// phase that do not depend on the phases before it (every ramp except
+    /// the first rise, which starts from wherever the previous phase ended;
+    /// in the first phase that is 0 N) are still checked, so that a file with
+    /// several mistakes reports its steep ramps too.
+    private static func checkRampsInsideReadablePhases(_ parsed: ParsedProgram, limits: TherapyLimits,
+                                                       into diagnostics: inout [ProgramDiagnostic]) {
+        let compiler = SessionCompiler(limits: limits, forceLimit: Newtons(.infinity))
+        for (index, phase) in parsed.readablePhases {
+            let alone = TreatmentProgram(name: "", description: "", region: .lumbar, bodyWeightFraction: 1,
+                                         maximumForce: Newtons(.infinity),
+                                         release: Ramp(speed: .rate(limits.defaultReleaseRate)),
+                                         phases: [phase], location: phase.location)
+            let templates = compiler.templates(for: alone, initialAngles: phase.angles)
+            var force = Newtons.zero
+            for (position, template) in templates.enumerated() where template.role != .release {
+                let segment = compiler.resolve(template, index: position, startForce: force,
+                                               startAngles: phase.angles, holdScale: 1)
+                force = segment.endForce
+                let dependsOnPreviousPhase = index > 0 && template.role == .rampToHold
+                    && template.step == 1 && template.cycle == 1
+                guard let origin = segment.rampOrigin, !dependsOnPreviousPhase else { continue }
+                let actualOrigin: RampOrigin
+                switch origin {
+                case .phaseRampUp: actualOrigin = .phaseRampUp(index)
+                case .phaseRampDown: actualOrigin = .phaseRampDown(index)
+                case .release: continue
+                }
+                checkRate(of: segment, origin: actualOrigin, program: alone, sources: parsed.sources,
+                          limits: limits, into: &diagnostics)
+            }
+        }
     }
 
     private static func checkRate(of segment: ActiveSegment, origin: RampOrigin, program: TreatmentProgram,
