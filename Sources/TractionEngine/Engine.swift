@@ -43,6 +43,8 @@ public struct Engine: Sendable {
     private var angleControllers: AngleControllers
     private var previousTargetForce = Newtons.zero
     private var selfTestRun: SelfTestRun?
+    /// The limit of the session that ended, kept until the release is done.
+    private var releaseForceLimit: Newtons?
 
     /// - Parameter identity: what the table reported in its handshake; the
     ///   configuration is narrowed to the table's own force cap and axes.
@@ -57,9 +59,12 @@ public struct Engine: Sendable {
 
     public var state: InterlockState { kernel.state }
 
-    /// The force limit of the armed or running session, if any.
+    /// The force limit the kernel judges against: the armed or running
+    /// session's, and after a session ends the same limit until the table
+    /// is slack again (the idle limit would otherwise flag the release
+    /// itself as an over-force).
     public var sessionForceLimit: Newtons? {
-        planner?.plan.effectiveLimit.force ?? armedSession?.plan.effectiveLimit.force
+        planner?.plan.effectiveLimit.force ?? armedSession?.plan.effectiveLimit.force ?? releaseForceLimit
     }
 
     /// The region of the armed or running session; lumbar when idle (its
@@ -100,6 +105,11 @@ public struct Engine: Sendable {
         let period = periodSinceLastStep(now)
         lastStepAt = now
         if let telemetry { lastTelemetry = telemetry }
+
+        if releaseForceLimit != nil, kernel.state == .ready || kernel.state == .offline
+            || (telemetry.map { $0.loadCellForce <= configuration.safety.slackForce } ?? false) {
+            releaseForceLimit = nil
+        }
 
         // 1. Safety first.
         let context = TractionSafety.TickContext(
@@ -229,6 +239,7 @@ public struct Engine: Sendable {
     private mutating func endSession(_ reason: SessionEndReason, at now: MonotonicInstant,
                                      into log: inout EngineEventLog) {
         guard planner != nil || armedSession != nil else { return }
+        releaseForceLimit = sessionForceLimit
         planner = nil
         plannerOutput = nil
         armedSession = nil

@@ -113,9 +113,11 @@ public enum ForceChart {
             let y = yAngle(angleScale * tick)
             svg += "<text x=\"\(format(left - 6))\" y=\"\(format(y + 4))\" text-anchor=\"end\">\(format(angleScale * tick))°</text>\n"
         }
-        for tick in 0...10 {
-            let time = endTime * Double(tick) / 10
+        let timeStep = niceTimeStep(endTime / 10)
+        var time = 0.0
+        while time <= endTime + 1e-9 {
             svg += "<text x=\"\(format(x(time)))\" y=\"\(format(height - 18))\" text-anchor=\"middle\">\(clock(time))</text>\n"
+            time += timeStep
         }
         svg += "<text x=\"\(format(left + plotWidth / 2))\" y=\"\(format(height - 4))\" text-anchor=\"middle\">time (m:ss)</text>\n"
 
@@ -137,7 +139,10 @@ public enum ForceChart {
             let colour = alarm.isHighPriority ? "#c00" : "#e69500"
             svg += "<line class=\"alarm\" x1=\"\(format(ax))\" y1=\"\(format(top))\" x2=\"\(format(ax))\" "
             svg += "y2=\"\(format(angleTop + angleHeight))\" stroke=\"\(colour)\" stroke-dasharray=\"4 3\"/>\n"
-            svg += "<text x=\"\(format(ax + 3))\" y=\"\(format(top + 26))\" fill=\"\(colour)\" font-size=\"10\">\(escape(alarm.code))</text>\n"
+            // Labels near the right edge go to the left of their marker.
+            let leftOfMarker = ax > left + plotWidth - 140
+            svg += "<text x=\"\(format(leftOfMarker ? ax - 3 : ax + 3))\" y=\"\(format(top + 26))\" fill=\"\(colour)\" "
+            svg += "font-size=\"10\" text-anchor=\"\(leftOfMarker ? "end" : "start")\">\(escape(alarm.code))</text>\n"
         }
 
         // Legend.
@@ -190,6 +195,13 @@ public enum ForceChart {
         while magnitude > value { magnitude /= 10 }
         for step in [1.0, 2, 5, 10] where step * magnitude >= value { return step * magnitude }
         return 10 * magnitude
+    }
+
+    /// A tick spacing for the time axis: the first of 1, 2, 5, 10, 15, 30 s,
+    /// 1, 2, 5, 10 min at or above `rough`.
+    static func niceTimeStep(_ rough: Double) -> Double {
+        let steps: [Double] = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600]
+        return steps.first { $0 >= rough } ?? 600
     }
 
     static func format(_ value: Double) -> String {

@@ -71,8 +71,13 @@ public struct SafetyConfiguration: Sendable, Hashable {
     /// H4: the traction axis counts as moving above this speed.
     public var stuckMotionThreshold: MillimetresPerSecond = 1.0
     /// H4: a load cell that changes less than this while the axis moves
-    /// under tension is stuck.
-    public var stuckForceResolution: Newtons = 0.5
+    /// under tension is stuck. It sits below the noise floor of a live load
+    /// cell (about 0.4 N RMS, PLANT-FACTS.md), so it recognises a frozen
+    /// reading and not a patient who relaxes while the table takes up the
+    /// slack: then the axis moves and the force rightly stays constant. With
+    /// 0.5 N the closed-loop replays raised false stuck faults at the end of a
+    /// tensing; a frozen reading repeats exactly and is still caught.
+    public var stuckForceResolution: Newtons = 0.05
     /// H4: how long it must stay unchanged while moving (under the 100 ms bound).
     public var stuckDetectionTime: Seconds = 0.080
     /// H4: stuck detection applies only above this force: when the cable is
