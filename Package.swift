@@ -26,6 +26,7 @@ let package = Package(
         // Libraries for the benchmark package in Benchmarks/.
         .library(name: "TractionDevice", targets: ["TractionDevice"]),
         .library(name: "TractionDaemon", targets: ["TractionDaemon"]),
+        .executable(name: "tractiond", targets: ["tractiond"]),
         .executable(name: "tractionctl", targets: ["tractionctl"]),
         .executable(name: "interlock-model", targets: ["InterlockModel"]),
         .executable(name: "traction-loopbench", targets: ["LoopBenchmark"]),
@@ -97,7 +98,7 @@ let package = Package(
         .target(
             name: "TractionDaemon",
             dependencies: [
-                "TractionDevice", "CTractionSystem",
+                "TractionDevice", "TractionEngine", "TractionSafety", "TractionTherapy", "CTractionSystem",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             swiftSettings: strictSwift
@@ -107,6 +108,17 @@ let package = Package(
         .executableTarget(
             name: "LoopBenchmark",
             dependencies: ["TractionDaemon", "TractionDevice"],
+            swiftSettings: strictSwift
+        ),
+
+        // The daemon.
+        .executableTarget(
+            name: "tractiond",
+            dependencies: [
+                "TractionDaemon", "TractionDevice", "TractionEngine", "TractionPlant", "TractionSafety",
+                "TractionTherapy",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: strictSwift
         ),
 

@@ -10,6 +10,7 @@ struct HelpGoldenTests {
         ("help-programs.txt", ["programs", "--help"]),
         ("help-programs-validate.txt", ["programs", "validate", "--help"]),
         ("help-programs-show.txt", ["programs", "show", "--help"]),
+        ("help-replay.txt", ["replay", "--help"]),
     ]
 
     @Test(arguments: cases.map(\.golden))

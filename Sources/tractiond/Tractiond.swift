@@ -1,0 +1,128 @@
+import ArgumentParser
+import Foundation
+import Synchronization
+import TractionDaemon
+import TractionDevice
+import TractionEngine
+import TractionPlant
+import TractionSafety
+import TractionTherapy
+
+/// Set by SIGTERM and SIGINT; the main loop polls it. (A C signal handler
+/// cannot capture context, so the flag is a global atomic.)
+let terminationRequested = Atomic<Bool>(false)
+
+/// The tractiond daemon. This version runs the simulated table (`--simulate`)
+/// and can start one session from its command line; the control socket, the
+/// configuration file and the serial table come with their issues.
+@main
+struct Tractiond: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tractiond",
+        abstract: "The traction table daemon: control loop, safety interlock and sessions.",
+        discussion: """
+            With --simulate the daemon drives the in-process table-and-patient model in real \
+            time; every status line says SIMULATED. --program starts one session as soon as \
+            the table is ready (a stand-in for the control socket). SIGTERM or SIGINT stops \
+            any session, waits for the release to finish, and exits.
+            """,
+        version: "0.1.0"
+    )
+
+    @Flag(help: "Drive the simulated table instead of a serial one.")
+    var simulate = false
+
+    @Option(help: "Control loop rate in Hz (100-1000).")
+    var rate: Double = 250
+
+    @Flag(help: "Do not ask for SCHED_FIFO and mlockall (the loop then runs degraded, and says so).")
+    var noRealtime = false
+
+    @Option(help: "Start a session with this program once the table is ready.")
+    var program: String?
+
+    @Option(help: "Patient body weight in kilograms (with --program).")
+    var weight: Double?
+
+    @Option(help: "Pseudonymous patient reference (never a name).")
+    var patient: String = "SIM-PATIENT"
+
+    @Flag(help: "The patient's first session: the first-session cap applies.")
+    var firstSession = false
+
+    @Flag(help: "Confirm a force above the confirmation threshold.")
+    var yes = false
+
+    @Option(help: "Seed of the simulated patient (with --simulate).")
+    var seed: UInt64 = 1
+
+    @Option(help: "Stop after this many seconds (for scripts and demos).")
+    var seconds: Double?
+
+    @Option(help: "Seconds between status lines on standard error.")
+    var statusInterval: Double = 1
+
+    func validate() throws {
+        guard simulate else {
+            throw ValidationError("only --simulate is available in this version; the serial table comes with the link issue")
+        }
+        guard EngineConfiguration.allowedRates.contains(rate) else {
+            throw ValidationError("--rate must be from 100 to 1000 Hz")
+        }
+        if program != nil && (weight.map { !($0 > 0) } ?? true) {
+            throw ValidationError("--program needs --weight KG (a positive number)")
+        }
+    }
+
+    func run() throws {
+        installSignalHandlers()
+        let notifier = SystemdNotifier.fromProcessEnvironment()
+        var plantConfiguration = PlantConfiguration(seed: seed)
+        if let weight { plantConfiguration.patient = SimulatedPatient(bodyMass: Kilograms(weight)) }
+        let link = SimulatedTableLink(configuration: plantConfiguration, start: MonotonicClock.now())
+        let identity = try link.identify()
+        let engineConfiguration = EngineConfiguration(rateHertz: rate).adapted(to: identity)
+        let plan = try program.map { try loadPlan($0, limits: engineConfiguration.therapyLimits) }
+        if let plan { plantConfiguration.patient = SimulatedPatient(bodyMass: plan.patient.weight, region: plan.patient.region) }
+
+        // The simulated table's plant runs in the link, stepped by the loop's clock.
+        _ = try? link.tare(at: MonotonicClock.now())
+        let runtime = ControlLoopRuntime(engine: Engine(configuration: engineConfiguration, identity: identity), link: link)
+        let loop = ControlLoopConfiguration(rateHertz: rate, realtime: noRealtime ? .none : RealtimeRequest())
+        try runtime.start(configuration: loop)
+        let mode = runtime.controlThread?.realtimeMode.map(String.init(describing:)) ?? "unknown"
+        log("SIMULATED table \(identity.serialNumber), firmware \(identity.firmwareVersion); loop \(Int(rate)) Hz, \(mode)")
+
+        var daemon = DaemonMainLoop(runtime: runtime, notifier: notifier, statusInterval: statusInterval, realtime: mode)
+        daemon.run(plan: plan, patient: patient, confirmed: yes, stopAfter: seconds)
+        runtime.stop()
+        log("SIMULATED: stopped")
+    }
+
+    private func loadPlan(_ path: String, limits: TherapyLimits) throws -> SessionPlan {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ValidationError("\(path): cannot be read")
+        }
+        switch ProgramValidator.validate(text: text, file: path, limits: limits) {
+        case .failure(let diagnostics):
+            throw ValidationError(diagnostics.diagnostics.map(\.description).joined(separator: "\n"))
+        case .success(let program):
+            let patient = PatientParameters(weight: Kilograms(weight ?? 0), region: program.program.region,
+                                            firstSession: firstSession)
+            do { return try SessionPlan(program: program, patient: patient) } catch {
+                throw ValidationError("\(path): \(error)")
+            }
+        }
+    }
+
+    private func installSignalHandlers() {
+        let handler: @convention(c) (Int32) -> Void = { _ in terminationRequested.store(true, ordering: .relaxed) }
+        signal(SIGTERM, handler)
+        signal(SIGINT, handler)
+    }
+}
+
+/// Writes one log line to standard error (journald under systemd).
+func log(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}
