@@ -26,10 +26,14 @@ let package = Package(
         // Libraries for the benchmark package in Benchmarks/.
         .library(name: "TractionDevice", targets: ["TractionDevice"]),
         .library(name: "TractionDaemon", targets: ["TractionDaemon"]),
+        .library(name: "TractionEngine", targets: ["TractionEngine"]),
+        .library(name: "TractionPlant", targets: ["TractionPlant"]),
+        .library(name: "TractionTherapy", targets: ["TractionTherapy"]),
         .executable(name: "tractiond", targets: ["tractiond"]),
         .executable(name: "tractionctl", targets: ["tractionctl"]),
         .executable(name: "interlock-model", targets: ["InterlockModel"]),
         .executable(name: "traction-loopbench", targets: ["LoopBenchmark"]),
+        .executable(name: "traction-enginebench", targets: ["EngineBenchmark"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
@@ -119,6 +123,13 @@ let package = Package(
                 "TractionTherapy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: strictSwift
+        ),
+
+        // Replay speed and force tracking against their goals (`make bench`).
+        .executableTarget(
+            name: "EngineBenchmark",
+            dependencies: ["TractionDevice", "TractionEngine", "TractionPlant", "TractionReplay", "TractionTherapy"],
             swiftSettings: strictSwift
         ),
 

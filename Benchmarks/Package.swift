@@ -21,6 +21,9 @@ let package = Package(
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "TractionDaemon", package: "tractiond"),
                 .product(name: "TractionDevice", package: "tractiond"),
+                .product(name: "TractionEngine", package: "tractiond"),
+                .product(name: "TractionPlant", package: "tractiond"),
+                .product(name: "TractionTherapy", package: "tractiond"),
             ],
             path: "Benchmarks/TickBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

@@ -26,4 +26,6 @@ let benchmarks: @Sendable () -> Void = {
         blackHole(schedule)
         ring.drain { blackHole($0) }
     }
+
+    engineBenchmarks()
 }
