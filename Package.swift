@@ -111,7 +111,7 @@ let package = Package(
         // Measures control-loop lateness and overruns (`make bench`).
         .executableTarget(
             name: "LoopBenchmark",
-            dependencies: ["TractionDaemon", "TractionDevice"],
+            dependencies: ["TractionDaemon", "TractionDevice", "TractionEngine", "TractionPlant", "TractionTherapy"],
             swiftSettings: strictSwift
         ),
 
