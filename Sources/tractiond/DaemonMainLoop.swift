@@ -25,7 +25,9 @@ struct DaemonMainLoop {
     private var stopRequestedAt: MonotonicInstant?
     private var lastStatus = MonotonicInstant.origin
     private var lastWatchdog = MonotonicInstant.origin
-    private var lastPhase: (TherapyActivity?, Int) = (nil, -2)
+    /// Lateness of the control loop, drained from its lock-free ring here,
+    /// off the control thread.
+    private var statistics = LoopStatistics()
 
     init(runtime: ControlLoopRuntime, notifier: SystemdNotifier, statusInterval: Double, realtime: String) {
         self.runtime = runtime
@@ -40,6 +42,7 @@ struct DaemonMainLoop {
             usleep(20_000)
             let now = MonotonicClock.now()
             drainEvents()
+            if let thread = runtime.controlThread { statistics.collect(from: thread.latenessSamples) }
             let snapshot = runtime.snapshot
             if !readyAnnounced && snapshot.state == .ready {
                 readyAnnounced = true
@@ -111,7 +114,7 @@ struct DaemonMainLoop {
         try? notifier.watchdog()
     }
 
-    private func printStatus(_ snapshot: ControlSnapshot) {
+    private mutating func printStatus(_ snapshot: ControlSnapshot) {
         var line = "SIMULATED \(snapshot.state)"
         if let activity = snapshot.activity {
             line += " \(activity.rawValue)"
@@ -125,7 +128,9 @@ struct DaemonMainLoop {
             line += ", alarms \(snapshot.activeAlarms.codes.map(\.symbol).joined(separator: " "))"
         }
         if let thread = runtime.controlThread {
-            line += "; loop overruns \(thread.overruns)"
+            let p99 = Int(statistics.latenessMicroseconds(atPercentile: 99).rounded())
+            line += "; loop p99 lateness \(p99) µs, overruns \(thread.overruns)"
+            if thread.realtimeMode?.isDegraded ?? true { line += ", DEGRADED real time" }
         }
         log(line)
         try? notifier.status(line)

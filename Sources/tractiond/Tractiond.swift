@@ -119,6 +119,14 @@ struct Tractiond: ParsableCommand {
         let handler: @convention(c) (Int32) -> Void = { _ in terminationRequested.store(true, ordering: .relaxed) }
         signal(SIGTERM, handler)
         signal(SIGINT, handler)
+        // A parent may have started us with these signals blocked (a blocked
+        // mask survives exec); a daemon that cannot hear SIGTERM cannot
+        // release the tension before it is killed.
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        sigaddset(&unblock, SIGTERM)
+        sigaddset(&unblock, SIGINT)
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
     }
 }
 
