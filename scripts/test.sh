@@ -14,7 +14,7 @@ swift_status=${PIPESTATUS[0]}
 # Swift Testing's closing line: "Test run with N tests in M suites passed|failed ... [with K issues]".
 summary="$(grep -E 'Test run with [0-9]+ tests' .build/swift-test.log | tail -1)"
 swift_total="$(echo "$summary" | sed -nE 's/.*Test run with ([0-9]+) tests.*/\1/p')"
-swift_failed="$(grep -cE '^✘ Test [^r]' .build/swift-test.log || true)"
+swift_failed="$(grep -cE '^✘ Test .* failed after' .build/swift-test.log || true)"
 swift_total="${swift_total:-0}"
 if [ "$swift_status" -ne 0 ] && [ "$swift_failed" -eq 0 ]; then swift_failed=1; fi
 passed=$((swift_total - swift_failed))
