@@ -120,7 +120,7 @@ let package = Package(
             name: "tractiond",
             dependencies: [
                 "TractionDaemon", "TractionDevice", "TractionEngine", "TractionPlant", "TractionSafety",
-                "TractionTherapy",
+                "TractionTherapy", "TractionSerial",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSwift

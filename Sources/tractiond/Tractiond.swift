@@ -32,6 +32,9 @@ struct Tractiond: ParsableCommand {
     @Flag(help: "Drive the simulated table instead of a serial one.")
     var simulate = false
 
+    @Flag(help: "List the serial ports (with USB vendor, product and serial number where known) and exit.")
+    var listPorts = false
+
     @Option(help: "Control loop rate in Hz (100-1000).")
     var rate: Double = 250
 
@@ -63,6 +66,7 @@ struct Tractiond: ParsableCommand {
     var statusInterval: Double = 1
 
     func validate() throws {
+        if listPorts { return }
         guard simulate else {
             throw ValidationError("only --simulate is available in this version; the serial table comes with the link issue")
         }
@@ -75,6 +79,10 @@ struct Tractiond: ParsableCommand {
     }
 
     func run() throws {
+        if listPorts {
+            try PortListing.print()
+            return
+        }
         installSignalHandlers()
         let notifier = SystemdNotifier.fromProcessEnvironment()
         var plantConfiguration = PlantConfiguration(seed: seed)

@@ -65,4 +65,19 @@ struct TractiondSimulateTests {
         #expect(process.terminationStatus == 64)
         #expect(output.value.contains("only --simulate is available"))
     }
+
+    @Test func listPortsPrintsOnePortPerLineOrSaysThereIsNone() throws {
+        let process = Process()
+        process.executableURL = Self.executable
+        process.arguments = ["--list-ports"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let lines = text.split(separator: "\n")
+        #expect(!lines.isEmpty)
+        #expect(lines.allSatisfy { $0.hasPrefix("/dev/") } || text.hasPrefix("No serial ports found."))
+    }
 }
