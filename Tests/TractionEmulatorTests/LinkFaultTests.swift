@@ -62,7 +62,7 @@ import TractionSafety
         #expect(releaseAfterLastCommand <= Self.leaseBound + Self.emulatorObservationAllowance)
         print("stall: host detected after \(silence.milliseconds) ms of silence; table released "
               + "\(releaseAfterLastCommand.milliseconds) ms after the last command")
-        let forceWhileStalled = try #require(status["force_n"].flatMap(Double.init))
+        let forceWhileStalled = try #require(status["load_cell_n"].flatMap(Double.init))
         #expect(Newtons(forceWhileStalled) < forceAtStall)
 
         // The table comes back: a fresh handshake, and no tension re-applied.
@@ -73,7 +73,11 @@ import TractionSafety
         let afterReconnect = driver.ticks.filter { $0.now >= reconnectedAt }
         #expect(!afterReconnect.isEmpty)
         #expect(afterReconnect.allSatisfy { $0.state != .treating })
-        let forces = afterReconnect.compactMap { $0.telemetry?.loadCellForce.value }
+        // Samples received after the reconnection (the slot still holds the
+        // last one from before the stall until the first new one arrives).
+        let forces = afterReconnect.compactMap { $0.telemetry }.filter { $0.receivedAt >= reconnectedAt }
+            .map(\.loadCellForce.value)
+        #expect(!forces.isEmpty)
         #expect((forces.max() ?? 0) <= forceWhileStalled + 5)
     }
 

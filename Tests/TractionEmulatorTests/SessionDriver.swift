@@ -91,9 +91,11 @@ final class SessionDriver: Sendable {
         thread.start()
     }
 
+    /// Ends the loop and closes the link (its I/O thread stops).
     func stop() {
         shared.withLock { $0.stop = true }
         while !shared.withLock({ $0.finished }) { usleep(1_000) }
+        link.close()
     }
 
     var ticks: [TickRecord] { shared.withLock { $0.ticks } }
