@@ -61,6 +61,8 @@ final class LinkIOLoop {
     }
 
     func run() {
+        let scheduling = applyPriority()
+        mailbox.state.withLock { $0.ioThreadScheduling = scheduling }
         while !mailbox.state.withLock({ $0.stopRequested }) {
             guard refused || stream != nil || open() else {
                 pause(configuration.reopenInterval)
@@ -82,6 +84,18 @@ final class LinkIOLoop {
             $0.phase = .closed
             $0.ioThreadRunning = false
         }
+    }
+
+    /// Asks for the configured SCHED_FIFO priority; describes the outcome.
+    private func applyPriority() -> String {
+        guard let priority = configuration.ioThreadFIFOPriority else { return "SCHED_OTHER (not requested)" }
+        var parameters = sched_param(sched_priority: priority)
+        let error = pthread_setschedparam(pthread_self(), SCHED_FIFO, &parameters)
+        guard error == 0 else {
+            return "SCHED_OTHER: SCHED_FIFO \(priority) refused (\(String(cString: strerror(error)))); "
+                + "grant CAP_SYS_NICE or raise LimitRTPRIO"
+        }
+        return "SCHED_FIFO \(priority)"
     }
 
     // MARK: Opening and failing

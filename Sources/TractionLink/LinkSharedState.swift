@@ -34,6 +34,8 @@ struct LinkSharedState: Sendable {
     var statistics = LinkStatistics()
     var stopRequested = false
     var ioThreadRunning = false
+    /// How the I/O thread is scheduled, once it has started.
+    var ioThreadScheduling: String?
 
     init() { events.reserveCapacity(Self.eventCapacity) }
 

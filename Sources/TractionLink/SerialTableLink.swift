@@ -154,6 +154,9 @@ public final class SerialTableLink: TableLink, Sendable {
     public var statistics: LinkStatistics { mailbox.state.withLock { $0.statistics } }
     /// Events discarded because nobody drained them (capacity 256).
     public var eventsDropped: UInt64 { mailbox.state.withLock { $0.eventsDropped } }
+    /// How the I/O thread is scheduled ("SCHED_FIFO 70", or why not); nil
+    /// before it started.
+    public var ioThreadScheduling: String? { mailbox.state.withLock { $0.ioThreadScheduling } }
     /// The last FAULT_REPORT the table sent.
     public var lastFaultReport: FaultReport? { mailbox.state.withLock { $0.lastFaultReport } }
 

@@ -20,6 +20,13 @@ public struct SerialTableLinkConfiguration: Sendable, Hashable {
     /// Spacing of attempts to reopen a port that failed (unplugged adapter,
     /// emulator restarted).
     public var reopenInterval: Seconds
+    /// SCHED_FIFO priority of the I/O thread, or nil to leave it at normal
+    /// priority. Silence is judged on this thread, so on a loaded host it must
+    /// not wait behind ordinary work; 70 is below the control thread's 80
+    /// (docs/architecture.md) and above everything else. When the system
+    /// refuses (no CAP_SYS_NICE or RLIMIT_RTPRIO), the thread runs at normal
+    /// priority and `SerialTableLink.ioThreadScheduling` says so.
+    public var ioThreadFIFOPriority: Int32?
 
     public static let defaultLossSilence: Seconds = 0.040
     /// SAFETY.md H5: the host must detect a lost link within 50 ms.
@@ -29,12 +36,14 @@ public struct SerialTableLinkConfiguration: Sendable, Hashable {
                 handshakeRetryInterval: Seconds = 0.100,
                 handshakeTimeout: Seconds = 1.0,
                 ioPollInterval: Seconds = 0.001,
-                reopenInterval: Seconds = 0.100) {
+                reopenInterval: Seconds = 0.100,
+                ioThreadFIFOPriority: Int32? = 70) {
         self.lossSilence = lossSilence
         self.handshakeRetryInterval = handshakeRetryInterval
         self.handshakeTimeout = handshakeTimeout
         self.ioPollInterval = ioPollInterval
         self.reopenInterval = reopenInterval
+        self.ioThreadFIFOPriority = ioThreadFIFOPriority
     }
 
     /// Why a configuration is refused.

@@ -44,6 +44,9 @@ struct TractionEmu: ParsableCommand {
     @Option(help: "Protocol version to answer in (another value tests the host's refusal).")
     var protocolVersion: UInt8 = WireFormat.protocolVersion
 
+    @Option(help: "SCHED_FIFO priority of the emulator's thread (0: normal scheduling). A table's controller runs on its own hardware; this keeps the emulator's timing when the host is loaded.")
+    var fifoPriority: Int32 = 60
+
     @Flag(help: "Log every rejected frame and failed write on standard error.")
     var verbose = false
 
@@ -123,6 +126,14 @@ struct TractionEmu: ParsableCommand {
         sigaddset(&stopSignals, SIGTERM)
         pthread_sigmask(SIG_UNBLOCK, &stopSignals, nil)
         signal(SIGPIPE, SIG_IGN)
+        if fifoPriority > 0 {
+            var parameters = sched_param(sched_priority: fifoPriority)
+            let error = pthread_setschedparam(pthread_self(), SCHED_FIFO, &parameters)
+            if error != 0 {
+                let text = "tractionemu: SCHED_FIFO \(fifoPriority) refused (\(String(cString: strerror(error)))); running at normal priority\n"
+                _ = text.utf8CString.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count - 1) }
+            }
+        }
         // Written unbuffered: a parent reading the first line of a pipe must
         // see it at once.
         let line = port.devicePath + "\n"

@@ -47,6 +47,10 @@ final class SessionDriver: Sendable {
     func start(identity: TableIdentity, plan: SessionPlan) {
         let link = self.link
         let thread = Thread { [self] in
+            // As the daemon's control thread (docs/architecture.md): SCHED_FIFO
+            // 80 when allowed, so a loaded test machine does not starve it.
+            var parameters = sched_param(sched_priority: 80)
+            _ = pthread_setschedparam(pthread_self(), SCHED_FIFO, &parameters)
             var engine = Engine(configuration: EngineConfiguration(rateHertz: Self.rateHertz, therapyLimits: plan.program.limits),
                                 identity: identity)
             var log = EngineEventLog()
