@@ -23,14 +23,15 @@ let package = Package(
     name: "tractiond",
     platforms: [.macOS(.v15)],
     products: [
+        // The table emulator and the link benchmark (`make bench`).
+        .executable(name: "tractionemu", targets: ["tractionemu"]),
+        .executable(name: "traction-linkbench", targets: ["LinkBenchmark"]),
         // Libraries for the benchmark package in Benchmarks/.
         .library(name: "TractionDevice", targets: ["TractionDevice"]),
         .library(name: "TractionDaemon", targets: ["TractionDaemon"]),
         .executable(name: "tractionctl", targets: ["tractionctl"]),
         .executable(name: "interlock-model", targets: ["InterlockModel"]),
         .executable(name: "traction-loopbench", targets: ["LoopBenchmark"]),
-        .executable(name: "tractionemu", targets: ["tractionemu"]),
-        .executable(name: "traction-linkbench", targets: ["LinkBenchmark"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
