@@ -64,13 +64,15 @@ final class LinkIOLoop {
         let scheduling = applyPriority()
         mailbox.state.withLock { $0.ioThreadScheduling = scheduling }
         while !mailbox.state.withLock({ $0.stopRequested }) {
-            guard refused || stream != nil || open() else {
-                pause(configuration.reopenInterval)
-                continue
-            }
             if refused {
                 // Stay silent towards the table; drain it so it never blocks.
-                pumpReads()
+                // Without a port there is nothing to drain: wait, never spin
+                // (this thread may run at a real-time priority).
+                if stream == nil { pause(configuration.reopenInterval) } else { pumpReads() }
+                continue
+            }
+            guard stream != nil || open() else {
+                pause(configuration.reopenInterval)
                 continue
             }
             writePendingCommand()
