@@ -23,6 +23,9 @@ let package = Package(
     name: "tractiond",
     platforms: [.macOS(.v15)],
     products: [
+        // The table emulator and the link benchmark (`make bench`).
+        .executable(name: "tractionemu", targets: ["tractionemu"]),
+        .executable(name: "traction-linkbench", targets: ["LinkBenchmark"]),
         // Libraries for the benchmark package in Benchmarks/.
         .library(name: "TractionDevice", targets: ["TractionDevice"]),
         .library(name: "TractionDaemon", targets: ["TractionDaemon"]),
@@ -66,6 +69,30 @@ let package = Package(
 
         // Round trip through the libserialport code path; run by scripts/checks/libserialport-path.sh.
         .executableTarget(name: "SerialLoopbackProbe", dependencies: ["TractionSerial", "TractionWire", "TractionDevice"], swiftSettings: strictSwift),
+
+        // SerialTableLink: the wire protocol over a serial port, with its I/O thread.
+        .target(
+            name: "TractionLink",
+            dependencies: ["TractionDevice", "TractionWire", "TractionSerial"],
+            swiftSettings: strictSwift
+        ),
+
+        // The table emulator: the plant behind the wire protocol on a pty.
+        .executableTarget(
+            name: "tractionemu",
+            dependencies: [
+                "TractionDevice", "TractionWire", "TractionSerial", "TractionPlant", "TractionDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSwift
+        ),
+
+        // Decoder throughput and command-to-telemetry latency (`make bench`).
+        .executableTarget(
+            name: "LinkBenchmark",
+            dependencies: ["TractionLink", "TractionWire", "TractionSerial", "TractionDevice", "TractionDaemon"],
+            swiftSettings: strictSwift
+        ),
 
         // Safety kernel: interlock state machine, detection, envelope, alarms (pure).
         .target(name: "TractionSafety", dependencies: ["TractionDevice"], swiftSettings: simulationSpeed),
@@ -199,6 +226,22 @@ let package = Package(
         .testTarget(
             name: "TractionReplayTests",
             dependencies: ["TractionReplay", "TractionDevice"],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "TractionLinkTests",
+            dependencies: ["TractionLink", "TractionWire", "TractionSerial", "TractionDevice"],
+            swiftSettings: strictSwift
+        ),
+        // The engine drives the real tractionemu binary over a pty.
+        .testTarget(
+            name: "TractionEmulatorTests",
+            dependencies: [
+                "tractionemu", "TractionLink", "TractionEngine", "TractionTherapy", "TractionSafety",
+                "TractionDaemon", "TractionDevice",
+            ],
+            // Read from the source tree by path (#filePath), not bundled.
+            exclude: ["Fixtures"],
             swiftSettings: strictSwift
         ),
         // Runs the real tractionctl binary as a person would.

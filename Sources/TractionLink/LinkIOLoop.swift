@@ -1,0 +1,335 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import TractionDevice
+import TractionSerial
+import TractionWire
+
+/// Opens the transport for a link; called on the link's I/O thread, which
+/// then owns the stream alone (a `SerialPort` is single-owner).
+public typealias ByteStreamOpener = @Sendable () throws(SerialPortError) -> any ByteStream
+
+/// The link's I/O thread: the only code that touches the stream. It writes
+/// the newest command, reads and decodes, performs the handshake and every
+/// re-handshake, stamps telemetry at receipt and judges silence.
+///
+/// One thread both reads and writes because the transport is single-owner.
+/// It reads with a timeout of `ioPollInterval`, so a command waits at most
+/// that long before it is written; no command is ever written twice (a hung
+/// control thread must let the table's lease run out, SAFETY.md H6).
+final class LinkIOLoop {
+    private let mailbox: LinkMailbox
+    private let configuration: SerialTableLinkConfiguration
+    private let openStream: ByteStreamOpener
+    private let clock: @Sendable () -> MonotonicInstant
+
+    private var stream: (any ByteStream)?
+    private var decoder = FrameDecoder()
+    private var encoder = FrameEncoder()
+    private var tableSequence = SequenceTracker()
+    private var output: [UInt8] = []
+    private var readBuffer = [UInt8](repeating: 0, count: 1024)
+
+    /// Identified and hearing telemetry; cleared when loss is declared.
+    private var linkUp = false
+    private var handshaking = false
+    private var nextIdentifyRequestAt = MonotonicInstant.origin
+    private var lastValidTelemetryAt = MonotonicInstant.origin
+    private var tableMaximumLeaseMilliseconds: UInt16 = UInt16.max
+    private var pendingTareSequence: UInt16?
+    private var refused = false
+
+    /// Write instants of recent commands, by sequence modulo the ring size,
+    /// for the command-to-telemetry latency. 64 commands are 256 ms at 250 Hz,
+    /// far longer than any echo that counts as a latency.
+    private static let sentRingSize = 64
+    private var sentRing = [SentCommand](repeating: SentCommand(), count: LinkIOLoop.sentRingSize)
+
+    private struct SentCommand {
+        var sequence: UInt16 = 0
+        var writtenAt = MonotonicInstant.origin
+        var echoed = true
+    }
+
+    init(mailbox: LinkMailbox, configuration: SerialTableLinkConfiguration,
+         openStream: @escaping ByteStreamOpener, clock: @escaping @Sendable () -> MonotonicInstant) {
+        self.mailbox = mailbox
+        self.configuration = configuration
+        self.openStream = openStream
+        self.clock = clock
+        output.reserveCapacity(4 * WireFormat.maximumEncodedFrameLength)
+    }
+
+    func run() {
+        let scheduling = applyPriority()
+        mailbox.state.withLock { $0.ioThreadScheduling = scheduling }
+        while !mailbox.state.withLock({ $0.stopRequested }) {
+            if refused {
+                // Stay silent towards the table; drain it so it never blocks.
+                // Without a port there is nothing to drain: wait, never spin
+                // (this thread may run at a real-time priority).
+                if stream == nil { pause(configuration.reopenInterval) } else { pumpReads() }
+                continue
+            }
+            guard stream != nil || open() else {
+                pause(configuration.reopenInterval)
+                continue
+            }
+            writePendingCommand()
+            writePendingTare()
+            sendIdentifyRequestIfDue()
+            pumpReads()
+            judgeSilence()
+        }
+        stream = nil
+        mailbox.state.withLock {
+            $0.phase = .closed
+            $0.ioThreadRunning = false
+        }
+    }
+
+    /// Asks for the configured SCHED_FIFO priority; describes the outcome.
+    private func applyPriority() -> String {
+        guard let priority = configuration.ioThreadFIFOPriority else { return "SCHED_OTHER (not requested)" }
+        var parameters = sched_param(sched_priority: priority)
+        let error = pthread_setschedparam(pthread_self(), SCHED_FIFO, &parameters)
+        guard error == 0 else {
+            return "SCHED_OTHER: SCHED_FIFO \(priority) refused (\(String(cString: strerror(error)))); "
+                + "grant CAP_SYS_NICE or raise LimitRTPRIO"
+        }
+        return "SCHED_FIFO \(priority)"
+    }
+
+    // MARK: Opening and failing
+
+    private func open() -> Bool {
+        do {
+            stream = try openStream()
+        } catch {
+            return false
+        }
+        decoder.reset()
+        handshaking = true
+        nextIdentifyRequestAt = clock()
+        let now = nextIdentifyRequestAt
+        mailbox.state.withLock {
+            $0.phase = .handshaking
+            $0.post(.connected(at: now))
+        }
+        return true
+    }
+
+    private func transportFailed(_ error: SerialPortError) {
+        stream = nil
+        let now = clock()
+        if linkUp { declareLoss(at: now) }
+        handshaking = false
+        mailbox.state.withLock {
+            $0.phase = .opening
+            $0.statistics.reopens &+= 1
+            $0.post(.transportFailed(error.description, at: now))
+        }
+    }
+
+    private func pause(_ duration: Seconds) {
+        usleep(UInt32(max(0, duration.value) * 1e6))
+    }
+
+    // MARK: Writing
+
+    private func write(_ bytes: [UInt8]) -> Bool {
+        guard let stream else { return false }
+        do throws(SerialPortError) {
+            try bytes.withUnsafeBytes { raw in
+                Result { () throws(SerialPortError) in try stream.write(raw) }
+            }.get()
+            return true
+        } catch {
+            if case .writeTimedOut = error {
+                // A stalled line: drop the frame (a partial one is rejected by
+                // the table's CRC) and carry on; silence decides about loss.
+                return false
+            }
+            transportFailed(error)
+            return false
+        }
+    }
+
+    private func writePendingCommand() {
+        guard var command = mailbox.state.withLock({ state -> CommandMessage? in
+            defer { state.pendingCommand = nil }
+            return state.everIdentified ? state.pendingCommand : nil
+        }) else { return }
+        // A table refuses (or caps) a lease above its own maximum; a shorter
+        // lease is always the safe side.
+        command.leaseMilliseconds = min(command.leaseMilliseconds, tableMaximumLeaseMilliseconds)
+        output.removeAll(keepingCapacity: true)
+        guard let sequence = try? encoder.encode(.command(command), appendingTo: &output) else { return }
+        guard write(output) else { return }
+        let now = clock()
+        sentRing[Int(sequence) % Self.sentRingSize] = SentCommand(sequence: sequence, writtenAt: now, echoed: false)
+        mailbox.state.withLock {
+            $0.statistics.framesSent &+= 1
+            $0.statistics.commandsSent &+= 1
+        }
+    }
+
+    private func writePendingTare() {
+        guard linkUp, let targets = mailbox.state.withLock({ state -> TareTargets? in
+            defer { state.pendingTare = nil }
+            return state.pendingTare
+        }) else { return }
+        output.removeAll(keepingCapacity: true)
+        guard let sequence = try? encoder.encode(.tareRequest(TareRequest(targets: targets)), appendingTo: &output),
+              write(output) else { return }
+        pendingTareSequence = sequence
+        mailbox.state.withLock { $0.statistics.framesSent &+= 1 }
+    }
+
+    private func sendIdentifyRequestIfDue() {
+        let now = clock()
+        guard handshaking, now >= nextIdentifyRequestAt else { return }
+        nextIdentifyRequestAt = now + configuration.handshakeRetryInterval
+        output.removeAll(keepingCapacity: true)
+        // A leading delimiter ends any partial frame the table holds (spec 9.1).
+        output.append(WireFormat.frameDelimiter)
+        guard (try? encoder.encode(.identifyRequest, appendingTo: &output)) != nil, write(output) else { return }
+        mailbox.state.withLock { $0.statistics.framesSent &+= 1 }
+    }
+
+    // MARK: Reading
+
+    private func pumpReads() {
+        guard let stream else { return }
+        let count: Int
+        do throws(SerialPortError) {
+            count = try readBuffer.withUnsafeMutableBytes { buffer in
+                Result { () throws(SerialPortError) in try stream.read(into: buffer, timeout: configuration.ioPollInterval) }
+            }.get()
+        } catch {
+            transportFailed(error)
+            return
+        }
+        guard count > 0 else { return }
+        let receivedAt = clock()
+        readBuffer.withUnsafeBytes { raw in
+            decoder.decode(UnsafeRawBufferPointer(rebasing: raw[0..<count])) { outcome in
+                handle(outcome, receivedAt: receivedAt)
+            }
+        }
+        let decoderStatistics = decoder.statistics
+        mailbox.state.withLock { $0.statistics.decoder = decoderStatistics }
+    }
+
+    private func handle(_ outcome: FrameDecoder.Outcome, receivedAt: MonotonicInstant) {
+        guard !refused else { return }
+        if handshaking, let reply = HandshakeReply(outcome) {
+            switch reply {
+            case .identified(let response, let sequence):
+                completeHandshake(response, sequence: sequence, at: receivedAt)
+            case .versionMismatch(let host, let table):
+                refuse(.protocolVersionMismatch(host: host, table: table), at: receivedAt)
+            }
+            return
+        }
+        guard case .success(let frame) = outcome, linkUp else { return }
+        let lost = tableSequence.observe(frame.sequence)
+        switch frame.message {
+        case .telemetry(let message):
+            accept(message, sequence: frame.sequence, lost: lost, at: receivedAt)
+        case .faultReport(let report):
+            mailbox.state.withLock {
+                $0.lastFaultReport = report
+                $0.statistics.faultReports &+= 1
+                $0.statistics.framesLost = tableSequence.lostFrames
+                $0.statistics.sequenceGaps = tableSequence.gaps
+            }
+        case .tareResponse(let response):
+            if response.requestSequence == pendingTareSequence {
+                pendingTareSequence = nil
+                mailbox.state.withLock {
+                    $0.tareOutcome = TareOutcome(requestSequence: response.requestSequence, response: response)
+                }
+            }
+        case .identifyResponse, .identifyRequest, .command, .tareRequest:
+            // A late answer to a retried IDENTIFY_REQUEST, or frames a table
+            // never sends: counted by the sequence tracker, otherwise ignored.
+            break
+        }
+    }
+
+    private func accept(_ message: TelemetryMessage, sequence: UInt16, lost: UInt16, at receivedAt: MonotonicInstant) {
+        lastValidTelemetryAt = receivedAt
+        let sample = message.telemetry(sequence: sequence, receivedAt: receivedAt)
+        var latency: Seconds?
+        let slot = Int(message.lastCommandSequence) % Self.sentRingSize
+        if sentRing[slot].sequence == message.lastCommandSequence, !sentRing[slot].echoed {
+            sentRing[slot].echoed = true
+            latency = receivedAt - sentRing[slot].writtenAt
+        }
+        let lostFrames = tableSequence.lostFrames
+        let gaps = tableSequence.gaps
+        mailbox.state.withLock {
+            $0.latestTelemetry = sample
+            $0.statistics.telemetryReceived &+= 1
+            $0.statistics.framesLost = lostFrames
+            $0.statistics.sequenceGaps = gaps
+            if let latency { $0.statistics.commandToTelemetryLatency.record(latency) }
+        }
+    }
+
+    private func completeHandshake(_ response: IdentifyResponse, sequence: UInt16, at now: MonotonicInstant) {
+        handshaking = false
+        linkUp = true
+        // The silence clock starts at the handshake: a table that identifies
+        // and then never sends telemetry is lost like one that falls silent.
+        lastValidTelemetryAt = now
+        tableMaximumLeaseMilliseconds = response.maximumLeaseMilliseconds
+        tableSequence.reset()
+        tableSequence.observe(sequence)
+        let identity = response.identity
+        mailbox.state.withLock {
+            $0.identity = identity
+            $0.everIdentified = true
+            $0.phase = .connected
+            $0.statistics.handshakes &+= 1
+            $0.post(.handshakeDone(identity, at: now))
+        }
+    }
+
+    private func refuse(_ error: TableLinkError, at now: MonotonicInstant) {
+        refused = true
+        handshaking = false
+        linkUp = false
+        mailbox.state.withLock {
+            $0.phase = .refused(error)
+            $0.pendingCommand = nil
+            $0.post(.refused(error, at: now))
+        }
+    }
+
+    // MARK: Silence
+
+    private func judgeSilence() {
+        guard linkUp else { return }
+        let now = clock()
+        if now - lastValidTelemetryAt > configuration.lossSilence {
+            declareLoss(at: now)
+        }
+    }
+
+    /// Declares the table lost and starts looking for it again. The newest
+    /// sample stays in the slot with its old `receivedAt`, so the safety
+    /// kernel's own freshness check agrees.
+    private func declareLoss(at now: MonotonicInstant) {
+        linkUp = false
+        handshaking = stream != nil
+        nextIdentifyRequestAt = now
+        let silence = now - lastValidTelemetryAt
+        mailbox.state.withLock {
+            $0.phase = .handshaking
+            $0.statistics.losses &+= 1
+            $0.post(.lost(silentFor: silence, at: now))
+        }
+    }
+}

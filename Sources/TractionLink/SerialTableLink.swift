@@ -1,0 +1,194 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import TractionDevice
+import TractionSerial
+import TractionWire
+
+/// The wire protocol of docs/wire-protocol.md over a serial port or a
+/// pseudo-terminal: a `TableLink` for a real table or for tractionemu.
+///
+/// Threads: the link owns one I/O thread (`LinkIOLoop`), which alone touches
+/// the port: it writes commands, reads and decodes frames, performs every
+/// handshake and judges silence. The control thread's `send` and
+/// `latestTelemetry` only exchange values with it under a lock held for a
+/// copy, so neither ever waits on the port. A dedicated thread rather than a
+/// pump on the control thread because telemetry must be stamped when it
+/// arrives, not at the next tick, and silence must be judged even while the
+/// control thread is busy or hung.
+///
+/// Events (`nextEvent()`): the control thread drains them every tick and
+/// passes them to the engine; the link never decides what a loss means.
+public final class SerialTableLink: TableLink, Sendable {
+    public let configuration: SerialTableLinkConfiguration
+    private let mailbox = LinkMailbox()
+    private let openStream: ByteStreamOpener
+    private let clock: @Sendable () -> MonotonicInstant
+    /// How long `tare` waits for the table's TARE_RESPONSE.
+    public static let tareTimeout: Seconds = 0.5
+    /// Write timeout of ports opened by `init(port:...)`: a COMMAND frame
+    /// takes about 0.7 ms at 460800 bit/s, so 5 ms means a stalled line, and
+    /// a blocked write cannot push loss detection past its 50 ms bound.
+    public static let portWriteTimeout: Seconds = 0.005
+
+    /// A link over whatever `openStream` opens, on the I/O thread, at start
+    /// and after every transport failure.
+    /// - Parameter clock: the host's monotonic clock; every `receivedAt` and
+    ///   every silence judgement reads it.
+    public init(configuration: SerialTableLinkConfiguration = SerialTableLinkConfiguration(),
+                clock: @escaping @Sendable () -> MonotonicInstant,
+                openStream: @escaping ByteStreamOpener) throws(SerialTableLinkConfiguration.Invalid) {
+        try configuration.validate()
+        self.configuration = configuration
+        self.clock = clock
+        self.openStream = openStream
+    }
+
+    /// A link over the serial port (or pty) at `port.path`.
+    public convenience init(port: SerialPortConfiguration,
+                            configuration: SerialTableLinkConfiguration = SerialTableLinkConfiguration(),
+                            clock: @escaping @Sendable () -> MonotonicInstant) throws(SerialTableLinkConfiguration.Invalid) {
+        var port = port
+        port.writeTimeout = min(port.writeTimeout, Self.portWriteTimeout)
+        let portConfiguration = port
+        try self.init(configuration: configuration, clock: clock) { () throws(SerialPortError) -> any ByteStream in
+            try SerialPort(portConfiguration)
+        }
+    }
+
+    deinit { close() }
+
+    // MARK: TableLink
+
+    /// Starts the I/O thread if needed and waits, up to the handshake
+    /// timeout, for the table to identify itself.
+    /// - Throws: `.protocolVersionMismatch` when the table speaks another
+    ///   version (the link then sends nothing, ever); `.handshakeTimedOut`
+    ///   when no table answered in time (the link keeps trying).
+    public func identify() throws(TableLinkError) -> TableIdentity {
+        startIOThread()
+        let deadline = clock() + configuration.handshakeTimeout
+        while true {
+            let (phase, identity) = mailbox.state.withLock { ($0.phase, $0.identity) }
+            switch phase {
+            case .connected:
+                if let identity { return identity }
+            case .refused(let error):
+                throw error
+            case .closed:
+                throw .transport("the link was closed")
+            case .opening, .handshaking:
+                break
+            }
+            if clock() >= deadline { throw .handshakeTimedOut(after: configuration.handshakeTimeout) }
+            usleep(1_000)
+        }
+    }
+
+    /// Hands `command` to the I/O thread, replacing one not yet written.
+    /// Never blocks on the port. The lease travels with every command (capped
+    /// at the table's declared maximum).
+    /// - Throws: `.protocolVersionMismatch` once refused; `.transport` when the
+    ///   command cannot be put on the wire (e.g. a lease of 0 ms) or the link
+    ///   is closed.
+    public func send(_ command: DriveCommand, at now: MonotonicInstant) throws(TableLinkError) {
+        let message: CommandMessage
+        do {
+            message = try CommandMessage(command)
+        } catch {
+            throw .transport("command not representable on the wire: \(error)")
+        }
+        try mailbox.state.withLock { state throws(TableLinkError) in
+            switch state.phase {
+            case .refused(let error): throw error
+            case .closed: throw .transport("the link was closed")
+            case .opening, .handshaking, .connected: break
+            }
+            if state.pendingCommand != nil { state.statistics.commandsSuperseded &+= 1 }
+            state.pendingCommand = message
+        }
+    }
+
+    /// The newest valid telemetry, stamped with the host's monotonic instant
+    /// at receipt. After a loss it stays the last one received, so its
+    /// `receivedAt` ages and the safety kernel sees the silence too.
+    public func latestTelemetry(at now: MonotonicInstant) -> Telemetry? {
+        mailbox.state.withLock { $0.latestTelemetry }
+    }
+
+    /// Asks the table to zero its load cell and waits for its answer.
+    /// - Throws: `.transport` with the table's reason when it refuses, or
+    ///   when no answer comes within `tareTimeout`.
+    public func tare(at now: MonotonicInstant) throws(TableLinkError) {
+        mailbox.state.withLock {
+            $0.tareOutcome = nil
+            $0.pendingTare = .loadCell
+        }
+        let deadline = clock() + Self.tareTimeout
+        while clock() < deadline {
+            if let outcome = mailbox.state.withLock({ $0.tareOutcome }) {
+                switch outcome.response.result {
+                case .done: return
+                case .refusedTensionPresent:
+                    throw .transport("tare refused by the table: the cable is under tension; release it first")
+                case .refusedDriveEnabled:
+                    throw .transport("tare refused by the table: the drive is enabled; disable it first")
+                case .failedSensorFault:
+                    throw .transport("tare failed at the table: the load cell reports a fault; call service")
+                }
+            }
+            usleep(1_000)
+        }
+        throw .transport("the table did not answer the tare request within \(Self.tareTimeout.milliseconds) ms")
+    }
+
+    // MARK: Status
+
+    /// The next link event, oldest first; nil when none is waiting.
+    public func nextEvent() -> SerialLinkEvent? {
+        mailbox.state.withLock { $0.events.isEmpty ? nil : $0.events.removeFirst() }
+    }
+
+    public var phase: LinkPhase { mailbox.state.withLock { $0.phase } }
+    public var statistics: LinkStatistics { mailbox.state.withLock { $0.statistics } }
+    /// Events discarded because nobody drained them (capacity 256).
+    public var eventsDropped: UInt64 { mailbox.state.withLock { $0.eventsDropped } }
+    /// How the I/O thread is scheduled ("SCHED_FIFO 70", or why not); nil
+    /// before it started.
+    public var ioThreadScheduling: String? { mailbox.state.withLock { $0.ioThreadScheduling } }
+    /// The last FAULT_REPORT the table sent.
+    public var lastFaultReport: FaultReport? { mailbox.state.withLock { $0.lastFaultReport } }
+
+    /// Stops the I/O thread and closes the port. Waits for the thread, which
+    /// notices within one poll interval (or one write timeout).
+    public func close() {
+        let running = mailbox.state.withLock { state -> Bool in
+            state.stopRequested = true
+            return state.ioThreadRunning
+        }
+        guard running else {
+            mailbox.state.withLock { $0.phase = .closed }
+            return
+        }
+        while mailbox.state.withLock({ $0.ioThreadRunning }) { usleep(500) }
+    }
+
+    private func startIOThread() {
+        let shouldStart = mailbox.state.withLock { state -> Bool in
+            guard !state.ioThreadRunning, !state.stopRequested else { return false }
+            state.ioThreadRunning = true
+            return true
+        }
+        guard shouldStart else { return }
+        let mailbox = self.mailbox
+        let configuration = self.configuration
+        let openStream = self.openStream
+        let clock = self.clock
+        let thread = Thread {
+            LinkIOLoop(mailbox: mailbox, configuration: configuration, openStream: openStream, clock: clock).run()
+        }
+        thread.name = "traction-link"
+        thread.start()
+    }
+}
