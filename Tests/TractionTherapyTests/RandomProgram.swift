@@ -87,8 +87,11 @@ enum RandomProgram {
                     phase.append("    \(key): \(number(genome.value(in: 2...maximumRate))) N/s")
                 } else {
                     // A time long enough for the largest change this ramp can make.
-                    let shortest = highest * shape.peakSlopeFactor / maximumRate
-                    phase.append("    \(key): \(number(genome.value(in: shortest...(shortest * 1.5)))) s")
+                    // Forces print rounded to 0.01 N and times must not round
+                    // down below the shortest: allow for both.
+                    let shortest = (highest + 0.01) * shape.peakSlopeFactor / maximumRate
+                    let time = genome.value(in: shortest...(shortest * 1.5))
+                    phase.append("    \(key): \(String((time * 100).rounded(.up) / 100)) s")
                 }
                 phase.append("    \(shapeKey): \(shape.rawValue)")
             }

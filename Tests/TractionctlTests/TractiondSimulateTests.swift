@@ -60,10 +60,19 @@ struct TractiondSimulateTests {
     }
 
     @Test func withoutSimulateTheDaemonRefusesToStartAndSaysWhy() throws {
-        let (process, output) = try launch([])
+        // Read the whole of standard error synchronously: a readability
+        // handler may not have delivered it yet when the process exits.
+        let process = Process()
+        process.executableURL = Self.executable
+        process.arguments = []
+        let pipe = Pipe()
+        process.standardError = pipe
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         #expect(process.terminationStatus == 64)
-        #expect(output.value.contains("only --simulate is available"))
+        #expect(text.contains("only --simulate is available"))
     }
 
     @Test func listPortsPrintsOnePortPerLineOrSaysThereIsNone() throws {
