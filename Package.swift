@@ -212,7 +212,10 @@ let package = Package(
         ),
         .testTarget(
             name: "TractionDaemonTests",
-            dependencies: ["TractionDaemon", "TractionDevice", .product(name: "PropertyBased", package: "swift-property-based")],
+            dependencies: [
+                "TractionDaemon", "TractionDevice", "TractionEngine", "TractionPlant", "TractionSafety", "TractionTherapy",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
             swiftSettings: strictSwift
         ),
         .testTarget(

@@ -8,8 +8,15 @@ import TractionTherapy
 public enum DaemonRequest: Sendable {
     case arm(SessionPlan, patientReference: String)
     case start(confirmed: Bool)
-    case pause, resume, stop, acknowledge, reset
+    case pause, resume, stop, reset
+    /// Acknowledges every active alarm.
+    case acknowledge
+    /// Acknowledges one alarm; refused (`alarmNotActive`) when it is not active.
+    case acknowledgeAlarm(AlarmCode)
     case adjust(holdForce: Newtons)
+    /// Zeroes the load cell: only in `ready` with the measured force below
+    /// the slack force. The reply comes once the table has answered.
+    case tare
 }
 
 /// A request with the identity of whoever sent it, numbered for its reply.
@@ -22,6 +29,29 @@ public struct OperatorEnvelope: Sendable {
 public struct OperatorReply: Sendable, Hashable {
     public var id: UInt64
     public var outcome: OperatorOutcome
+    /// The interlock state right after the request was applied.
+    public var state: InterlockState
+    /// What the request did, where the caller needs more than the outcome.
+    public var detail: ReplyDetail
+
+    public init(id: UInt64, outcome: OperatorOutcome, state: InterlockState, detail: ReplyDetail = .none) {
+        self.id = id
+        self.outcome = outcome
+        self.state = state
+        self.detail = detail
+    }
+}
+
+/// The facts a reply carries beyond accepted or refused.
+public enum ReplyDetail: Sendable, Hashable {
+    case none
+    /// `adjust`: the force asked for and the force granted (lower when the
+    /// session's limit clamped it).
+    case holdForce(requested: Newtons, granted: Newtons)
+    /// `acknowledge`: the alarms this request acknowledged.
+    case acknowledged(AlarmConditions)
+    /// `stop`: whether a session was armed or running when it arrived.
+    case stopped(wasRunning: Bool)
 }
 
 /// What the control thread publishes after each tick for status displays.
@@ -36,8 +66,14 @@ public struct ControlSnapshot: Sendable, Hashable {
     public var treatmentElapsed: Seconds = .zero
     public var activeAlarms = AlarmConditions()
     public var lastSessionEnd: SessionEndReason?
+    /// The force limit the kernel judges against (the session's), if any.
+    public var sessionForceLimit: Newtons?
     public var ticks: UInt64 = 0
     public var at: MonotonicInstant = .origin
+    /// Control-loop overruns so far.
+    public var overruns: UInt64 = 0
+    /// This tick's lateness behind its deadline, in nanoseconds.
+    public var latenessNanoseconds: Int64 = 0
 }
 
 /// The control loop of the daemon: the engine and the table link, confined to
@@ -62,11 +98,19 @@ public final class ControlLoopRuntime: @unchecked Sendable {
     private var lastOverruns: UInt64 = 0
     private var thread: ControlThread?
 
+    private let tareLink: (any TareRequesting)?
+    /// A tare the table has not answered yet: its request's id.
+    private var pendingTareID: UInt64?
+
     private let requests = SPSCQueue<OperatorEnvelope>(capacity: 64)
-    /// Replies to operator requests, in order.
+    /// Replies to operator requests, in order of completion (a tare replies
+    /// once the table has answered, possibly after later requests).
     public let replies = SPSCQueue<OperatorReply>(capacity: 64)
     /// Everything the engine reported, for the recorder and the logs.
     public let events = SPSCQueue<EngineEvent>(capacity: 4096)
+    /// One snapshot per tick, for telemetry subscribers at up to the loop
+    /// rate. A full queue drops the tick's snapshot (counted in `refused`).
+    public let telemetry = SPSCQueue<ControlSnapshot>(capacity: 1024)
     private let published = Mutex(ControlSnapshot())
     private let nextRequestID = Atomic<UInt64>(1)
 
@@ -74,6 +118,7 @@ public final class ControlLoopRuntime: @unchecked Sendable {
         self.engine = engine
         self.identity = engine.identity
         self.link = link
+        self.tareLink = link as? any TareRequesting
     }
 
     /// Starts the control thread; returns once it runs.
@@ -101,6 +146,15 @@ public final class ControlLoopRuntime: @unchecked Sendable {
     /// The newest snapshot.
     public var snapshot: ControlSnapshot { published.withLock { $0 } }
 
+    /// Runs one tick on the caller's thread, exactly as the control thread
+    /// would. For benchmarks that count the tick's allocations; never call
+    /// it once `start` has run (the engine belongs to the control thread).
+    public func tickOnCallersThread(at now: MonotonicInstant, tickIndex: UInt64, period: Seconds) {
+        precondition(thread == nil, "the control thread owns the tick once started")
+        tick(ControlTick(now: now, deadline: now, latenessNanoseconds: 0, tickIndex: tickIndex, overruns: 0,
+                         skippedDeadlines: 0, period: period))
+    }
+
     // MARK: The control thread
 
     private func tick(_ tick: ControlTick) {
@@ -110,11 +164,11 @@ public final class ControlLoopRuntime: @unchecked Sendable {
             engine.linkConnected(at: now, into: &log)
             engine.handshakeDone(at: now, into: &log)
         }
-        while let envelope = requests.pop() {
-            let outcome = apply(envelope, at: now)
-            replies.push(OperatorReply(id: envelope.id, outcome: outcome))
-        }
         let telemetry = link.latestTelemetry(at: now)
+        if let id = pendingTareID { finishTare(id, at: now) }
+        while let envelope = requests.pop() {
+            if let reply = apply(envelope, measured: telemetry?.loadCellForce, at: now) { replies.push(reply) }
+        }
         let missed = tick.overruns != lastOverruns
         lastOverruns = tick.overruns
         let command = engine.step(now: now, telemetry: telemetry, deadlineMissed: missed, into: &log)
@@ -125,25 +179,100 @@ public final class ControlLoopRuntime: @unchecked Sendable {
         }
         for index in 0..<log.count { events.push(log.events[index]) }
         log.removeAll()
-        publish(telemetry: telemetry, ticks: tick.tickIndex + 1, at: now)
+        publish(telemetry: telemetry, tick: tick)
     }
 
-    private func apply(_ envelope: OperatorEnvelope, at now: MonotonicInstant) -> OperatorOutcome {
+    /// Applies one request; nil when its reply comes on a later tick (a
+    /// tare waiting for the table).
+    private func apply(_ envelope: OperatorEnvelope, measured: Newtons?,
+                       at now: MonotonicInstant) -> OperatorReply? {
         let who = envelope.operatorIdentity
+        let first = log.count
+        var detail = ReplyDetail.none
+        let outcome: OperatorOutcome
         switch envelope.request {
         case .arm(let plan, let reference):
-            return engine.arm(plan, patientReference: reference, by: who, at: now, into: &log)
-        case .start(let confirmed): return engine.start(confirmed: confirmed, by: who, at: now, into: &log)
-        case .pause: return engine.pause(by: who, at: now, into: &log)
-        case .resume: return engine.resume(by: who, at: now, into: &log)
-        case .stop: return engine.stop(by: who, at: now, into: &log)
-        case .acknowledge: return engine.acknowledge(by: who, at: now, into: &log)
-        case .reset: return engine.reset(by: who, at: now, into: &log)
-        case .adjust(let force): return engine.adjust(holdForce: force, by: who, at: now, into: &log)
+            outcome = engine.arm(plan, patientReference: reference, by: who, at: now, into: &log)
+        case .start(let confirmed): outcome = engine.start(confirmed: confirmed, by: who, at: now, into: &log)
+        case .pause: outcome = engine.pause(by: who, at: now, into: &log)
+        case .resume: outcome = engine.resume(by: who, at: now, into: &log)
+        case .stop:
+            let state = engine.state
+            let wasRunning = state == .armed || state == .treating || state == .paused
+            outcome = engine.stop(by: who, at: now, into: &log)
+            detail = .stopped(wasRunning: wasRunning)
+        case .acknowledge:
+            outcome = engine.acknowledge(by: who, at: now, into: &log)
+            detail = .acknowledged(acknowledgedSince(first))
+        case .acknowledgeAlarm(let code):
+            outcome = engine.acknowledge(code: code, by: who, at: now, into: &log)
+            detail = .acknowledged(acknowledgedSince(first))
+        case .reset: outcome = engine.reset(by: who, at: now, into: &log)
+        case .adjust(let force):
+            outcome = engine.adjust(holdForce: force, by: who, at: now, into: &log)
+            for index in first..<log.count {
+                if case .holdForceAdjusted(let requested, let granted, _, _) = log.events[index] {
+                    detail = .holdForce(requested: requested, granted: granted)
+                }
+            }
+        case .tare:
+            if let refusal = tareRefusal(measured: measured) {
+                outcome = .refused(refusal)
+            } else if let tareLink {
+                switch tareLink.requestTare(at: now) {
+                case .pending:
+                    pendingTareID = envelope.id
+                    return nil
+                case .done: outcome = .accepted
+                case .failed(let failure): outcome = .refused(.tareFailed(failure))
+                }
+            } else {
+                do {
+                    try link.tare(at: now)
+                    outcome = .accepted
+                } catch {
+                    outcome = .refused(.tareFailed(.transport(String(describing: error))))
+                }
+            }
         }
+        return OperatorReply(id: envelope.id, outcome: outcome, state: engine.state, detail: detail)
     }
 
-    private func publish(telemetry: Telemetry?, ticks: UInt64, at now: MonotonicInstant) {
+    /// Why a tare may not be done now, or nil: the table must be ready
+    /// (no session, self-test passed), nobody pulling on the cable, and no
+    /// other tare waiting.
+    private func tareRefusal(measured: Newtons?) -> OperatorRefusal? {
+        guard engine.state == .ready, pendingTareID == nil else { return .notAllowedInState(engine.state) }
+        let force = measured ?? engine.lastTelemetry?.loadCellForce
+        guard let force else { return .notAllowedInState(engine.state) }
+        guard force.magnitude < engine.configuration.safety.slackForce else { return .tensionPresent(force) }
+        return nil
+    }
+
+    private func finishTare(_ id: UInt64, at now: MonotonicInstant) {
+        guard let tareLink else { return }
+        let outcome: OperatorOutcome
+        switch tareLink.tareProgress(at: now) {
+        case .pending: return
+        case .done: outcome = .accepted
+        case .failed(let failure): outcome = .refused(.tareFailed(failure))
+        }
+        pendingTareID = nil
+        replies.push(OperatorReply(id: id, outcome: outcome, state: engine.state))
+    }
+
+    /// The alarms acknowledged by the events logged from index `first` on.
+    private func acknowledgedSince(_ first: Int) -> AlarmConditions {
+        var codes = AlarmConditions()
+        for index in first..<log.count {
+            if case .safety(.alarmAcknowledged(let code, _, _)) = log.events[index] { codes.insert(AlarmConditions(code)) }
+        }
+        return codes
+    }
+
+    private func publish(telemetry: Telemetry?, tick: ControlTick) {
+        let now = tick.now
+        let ticks = tick.tickIndex + 1
         let output = engine.plannerOutput
         let snapshot = ControlSnapshot(
             state: engine.state, activity: output?.activity, phaseIndex: output?.phaseIndex ?? -1,
@@ -152,8 +281,11 @@ public final class ControlLoopRuntime: @unchecked Sendable {
             angles: telemetry?.angles ?? .zero, timeLeft: output?.timeLeft ?? .zero,
             treatmentElapsed: output?.treatmentElapsed ?? .zero,
             activeAlarms: engine.kernel.alarms.presentConditions.union(engine.kernel.alarms.activeLatched),
-            lastSessionEnd: engine.lastSessionEnd, ticks: ticks, at: now)
+            lastSessionEnd: engine.lastSessionEnd, sessionForceLimit: engine.sessionForceLimit,
+            ticks: ticks, at: now, overruns: tick.overruns, latenessNanoseconds: tick.latenessNanoseconds)
         // Never wait for a reader: skip this tick's snapshot if one holds it.
         _ = published.withLockIfAvailable { $0 = snapshot }
+        // Nor for the service: a full queue drops (and counts) this tick's.
+        self.telemetry.push(snapshot)
     }
 }

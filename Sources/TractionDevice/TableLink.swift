@@ -32,3 +32,47 @@ public protocol TableLink: AnyObject {
     /// Asks the table to zero its load cell. Only allowed with no tension.
     func tare(at now: MonotonicInstant) throws(TableLinkError)
 }
+
+/// Why a table did not carry out a tare.
+public enum TareFailure: Sendable, Hashable, CustomStringConvertible {
+    /// The table measured tension on the cable.
+    case tensionPresent
+    /// The table refuses to tare with its drive enabled.
+    case driveEnabled
+    /// The load cell reports a fault.
+    case sensorFault
+    /// No answer within the link's tare timeout.
+    case noAnswer
+    /// The transport failed; the operating system's message.
+    case transport(String)
+
+    public var description: String {
+        switch self {
+        case .tensionPresent: "the cable is under tension; release it first"
+        case .driveEnabled: "the drive is enabled"
+        case .sensorFault: "the load cell reports a fault; call service"
+        case .noAnswer: "the table did not answer the tare request"
+        case .transport(let message): message
+        }
+    }
+}
+
+/// Where a tare requested with `TareRequesting.requestTare` stands.
+public enum TareProgress: Sendable, Hashable {
+    case pending
+    case done
+    case failed(TareFailure)
+}
+
+/// A link that can tare without blocking its caller: the control thread
+/// asks once and then looks at the outcome on later ticks, so a table that
+/// takes its time to answer never stalls the loop. `tare(at:)` blocks; this
+/// does not.
+public protocol TareRequesting: TableLink {
+    /// Sends the tare request and returns at once (`.pending`), or with the
+    /// outcome when the link knows it immediately.
+    func requestTare(at now: MonotonicInstant) -> TareProgress
+    /// The outcome of the latest request, `.pending` while it is awaited.
+    /// Reports `.failed(.noAnswer)` once the link's timeout has passed.
+    func tareProgress(at now: MonotonicInstant) -> TareProgress
+}

@@ -16,7 +16,16 @@ public enum OperatorRefusal: Sendable, Hashable, CustomStringConvertible {
     case sessionInProgress
     /// The planned peak force needs an explicit confirmation (H12).
     case confirmationRequired(peak: Newtons, threshold: Newtons)
+    /// A first session whose first-session cap lowered what the program
+    /// asks for: the clinician confirms the reduced plan (H12).
+    case firstSessionConfirmationRequired(programmed: Newtons, cap: Newtons)
     case invalidForce(Newtons)
+    /// Acknowledging an alarm that is not active.
+    case alarmNotActive(AlarmCode)
+    /// Tare with tension on the cable (measured force at or above the slack force).
+    case tensionPresent(Newtons)
+    /// The table did not carry out the tare.
+    case tareFailed(TareFailure)
 
     public var code: String {
         switch self {
@@ -26,8 +35,11 @@ public enum OperatorRefusal: Sendable, Hashable, CustomStringConvertible {
         case .nothingToReset: "NOTHING_TO_RESET"
         case .noSessionArmed: "NO_SESSION_ARMED"
         case .sessionInProgress: "SESSION_IN_PROGRESS"
-        case .confirmationRequired: "CONFIRMATION_REQUIRED"
+        case .confirmationRequired, .firstSessionConfirmationRequired: "CONFIRMATION_REQUIRED"
         case .invalidForce: "INVALID_FORCE"
+        case .alarmNotActive: "ALARM_NOT_ACTIVE"
+        case .tensionPresent: "TENSION_PRESENT"
+        case .tareFailed(let failure): failure == .tensionPresent ? "TENSION_PRESENT" : "TARE_FAILED"
         }
     }
 
@@ -42,7 +54,14 @@ public enum OperatorRefusal: Sendable, Hashable, CustomStringConvertible {
         case .sessionInProgress: "a session is already prepared or running; stop it first"
         case .confirmationRequired(let peak, let threshold):
             "the program pulls up to \(Self.forceText(peak)), above \(Self.forceText(threshold)); confirm to start"
+        case .firstSessionConfirmationRequired(let programmed, let cap):
+            "the program asks for up to \(Self.forceText(programmed)); this first session is limited to "
+                + "\(Self.forceText(cap)); confirm the reduced plan to start"
         case .invalidForce(let force): "\(force.value) N is not a usable hold force"
+        case .alarmNotActive(let code): "the alarm \(code.symbol) is not active"
+        case .tensionPresent(let force):
+            "the load cell reads \(Self.forceText(force)); tare only with no tension on the cable"
+        case .tareFailed(let failure): "the table did not tare: \(failure)"
         }
     }
 
@@ -83,13 +102,18 @@ extension Engine {
     }
 
     /// Starts the armed session. A plan whose peak force exceeds the
-    /// confirmation threshold starts only with `confirmed` (H12).
+    /// confirmation threshold, or whose first-session cap lowered what the
+    /// program asked for, starts only with `confirmed` (H12).
     public mutating func start(confirmed: Bool, by operatorIdentity: String, at now: MonotonicInstant,
                                into log: inout EngineEventLog) -> OperatorOutcome {
         guard let armed = armedSession else { return .refused(.noSessionArmed) }
         if armed.plan.requiresConfirmation && !confirmed {
-            return .refused(.confirmationRequired(peak: armed.plan.peakForce,
-                                                  threshold: armed.plan.confirmationThreshold))
+            if armed.plan.peakForce > armed.plan.confirmationThreshold {
+                return .refused(.confirmationRequired(peak: armed.plan.peakForce,
+                                                      threshold: armed.plan.confirmationThreshold))
+            }
+            return .refused(.firstSessionConfirmationRequired(programmed: armed.plan.programmedPeakForce,
+                                                              cap: armed.plan.effectiveLimit.force))
         }
         return send(.start, by: operatorIdentity, at: now, into: &log)
     }
@@ -138,6 +162,17 @@ extension Engine {
     public mutating func acknowledge(by operatorIdentity: String, at now: MonotonicInstant,
                                      into log: inout EngineEventLog) -> OperatorOutcome {
         send(.acknowledge, by: operatorIdentity, at: now, into: &log)
+    }
+
+    /// Acknowledges the one alarm `code`. Refused with `alarmNotActive` when
+    /// that alarm is not active; an alarm whose condition is still present
+    /// stays active after it.
+    public mutating func acknowledge(code: AlarmCode, by operatorIdentity: String, at now: MonotonicInstant,
+                                     into log: inout EngineEventLog) -> OperatorOutcome {
+        guard kernel.alarms[code].active else { return .refused(.alarmNotActive(code)) }
+        kernel.acknowledge(code, by: operatorIdentity, at: now, into: &log.safety)
+        react(to: &log, at: now)
+        return .accepted
     }
 
     /// Leaves fault or emergency once every condition is clear; the self-test runs again.

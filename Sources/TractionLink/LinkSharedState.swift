@@ -28,6 +28,8 @@ struct LinkSharedState: Sendable {
     var everIdentified = false
     var pendingTare: TareTargets?
     var tareOutcome: TareOutcome?
+    /// When a non-blocking tare request (`requestTare`) stops waiting.
+    var tareDeadline: MonotonicInstant?
     var lastFaultReport: FaultReport?
     var events: [SerialLinkEvent] = []
     var eventsDropped: UInt64 = 0

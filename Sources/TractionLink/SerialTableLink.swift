@@ -20,7 +20,7 @@ import TractionWire
 ///
 /// Events (`nextEvent()`): the control thread drains them every tick and
 /// passes them to the engine; the link never decides what a loss means.
-public final class SerialTableLink: TableLink, Sendable {
+public final class SerialTableLink: TareRequesting, Sendable {
     public let configuration: SerialTableLinkConfiguration
     private let mailbox = LinkMailbox()
     private let openStream: ByteStreamOpener
@@ -141,6 +141,38 @@ public final class SerialTableLink: TableLink, Sendable {
             usleep(1_000)
         }
         throw .transport("the table did not answer the tare request within \(Self.tareTimeout.milliseconds) ms")
+    }
+
+    /// Queues a tare request for the I/O thread and returns at once; the
+    /// control thread asks `tareProgress` on later ticks.
+    public func requestTare(at now: MonotonicInstant) -> TareProgress {
+        mailbox.state.withLock {
+            $0.tareOutcome = nil
+            $0.pendingTare = .loadCell
+            $0.tareDeadline = now + Self.tareTimeout
+        }
+        return .pending
+    }
+
+    public func tareProgress(at now: MonotonicInstant) -> TareProgress {
+        mailbox.state.withLock { state in
+            if let outcome = state.tareOutcome {
+                state.tareDeadline = nil
+                switch outcome.response.result {
+                case .done: return .done
+                case .refusedTensionPresent: return .failed(.tensionPresent)
+                case .refusedDriveEnabled: return .failed(.driveEnabled)
+                case .failedSensorFault: return .failed(.sensorFault)
+                }
+            }
+            guard let deadline = state.tareDeadline else { return .failed(.noAnswer) }
+            if now >= deadline {
+                state.tareDeadline = nil
+                state.pendingTare = nil
+                return .failed(.noAnswer)
+            }
+            return .pending
+        }
     }
 
     // MARK: Status

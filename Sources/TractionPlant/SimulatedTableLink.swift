@@ -8,11 +8,12 @@ import TractionDevice
 /// simulated.
 ///
 /// Not thread-safe: like the control thread's real link, it has one owner.
-public final class SimulatedTableLink: TableLink {
+public final class SimulatedTableLink: TareRequesting {
     /// The model behind the link. Tests and the replay tool reach through to
     /// set inputs, inject faults and read ground truth.
     public var plant: TablePlant
     private var lastTelemetry: Telemetry?
+    private var lastTare = TareProgress.done
 
     public init(configuration: PlantConfiguration = PlantConfiguration(), start: MonotonicInstant = .origin) {
         plant = TablePlant(configuration: configuration, start: start)
@@ -47,4 +48,13 @@ public final class SimulatedTableLink: TableLink {
                 + "threshold of \(plant.configuration.drive.slackForce), or the table has no power; release tension first")
         }
     }
+
+    /// The plant tares at once; there is nothing to wait for.
+    public func requestTare(at now: MonotonicInstant) -> TareProgress {
+        plant.advance(to: now)
+        lastTare = plant.tare(at: now) ? .done : .failed(.tensionPresent)
+        return lastTare
+    }
+
+    public func tareProgress(at now: MonotonicInstant) -> TareProgress { lastTare }
 }

@@ -100,6 +100,25 @@ public struct AlarmTable: Sendable {
         refreshSummaries()
     }
 
+    /// Acknowledges one alarm, if it is active and not yet acknowledged.
+    /// It ends when its condition is gone; otherwise it stays active.
+    /// Returns whether the alarm was active (an inactive one is left alone).
+    @discardableResult
+    mutating func acknowledge(_ code: AlarmCode, by operatorIdentity: String, at now: MonotonicInstant,
+                              events: inout SafetyEventLog) -> Bool {
+        let index = Int(code.rawValue)
+        guard records[index].active else { return false }
+        guard !records[index].isAcknowledged else { return true }
+        records[index].acknowledgedAt = now
+        records[index].acknowledgedBy = operatorIdentity
+        events.append(.alarmAcknowledged(code, by: operatorIdentity, at: now))
+        if !records[index].conditionPresent {
+            end(index, at: now, events: &events)
+        }
+        refreshSummaries()
+        return true
+    }
+
     private mutating func end(_ index: Int, at now: MonotonicInstant, events: inout SafetyEventLog) {
         records[index].active = false
         events.append(.alarmEnded(records[index].code, at: now))

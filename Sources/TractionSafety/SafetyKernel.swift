@@ -147,6 +147,14 @@ public struct SafetyKernel: Sendable {
         dispatch(command.event, by: operatorIdentity, at: now, events: &events)
     }
 
+    /// Acknowledges the one alarm `code` (the `acknowledge` event of the
+    /// transition table, with its action narrowed to that alarm). An
+    /// inactive alarm is left alone; the caller refuses that beforehand.
+    public mutating func acknowledge(_ code: AlarmCode, by operatorIdentity: String, at now: MonotonicInstant,
+                                     into events: inout SafetyEventLog) {
+        dispatch(.acknowledge, by: operatorIdentity, acknowledging: code, at: now, events: &events)
+    }
+
     /// Applies what the link layer reports.
     public mutating func link(_ linkEvent: LinkEvent, at now: MonotonicInstant, into events: inout SafetyEventLog) {
         switch linkEvent {
@@ -193,6 +201,7 @@ public struct SafetyKernel: Sendable {
     /// Returns whether the event was applied; a refusal is recorded.
     @discardableResult
     private mutating func dispatch(_ event: InterlockEvent, by operatorIdentity: String?,
+                                   acknowledging onlyCode: AlarmCode? = nil,
                                    at now: MonotonicInstant, events: inout SafetyEventLog) -> Bool {
         switch InterlockTable.outcome(of: event, in: state) {
         case .refuse(let reason):
@@ -210,7 +219,11 @@ public struct SafetyKernel: Sendable {
             if actions.contains(.disableDrive) { driveLatchedOff = true }
             if actions.contains(.rearmDrive) { driveLatchedOff = false }
             if actions.contains(.acknowledgeAlarms) {
-                alarms.acknowledgeAll(by: operatorIdentity ?? "interlock", at: now, events: &events)
+                if let onlyCode {
+                    alarms.acknowledge(onlyCode, by: operatorIdentity ?? "interlock", at: now, events: &events)
+                } else {
+                    alarms.acknowledgeAll(by: operatorIdentity ?? "interlock", at: now, events: &events)
+                }
             }
             return true
         }

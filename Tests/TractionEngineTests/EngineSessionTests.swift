@@ -153,6 +153,44 @@ struct EngineRig {
         #expect(rig.engine.state == .treating)
     }
 
+    @Test func aFirstSessionLoweredByItsCapStartsOnlyWhenConfirmed() throws {
+        var rig = EngineRig()
+        rig.tickUntilReady()
+        // 60 kg first session: the cap (147 N) lowers the 200 N holds; the
+        // peak stays under the 40 % threshold, yet the clinician confirms.
+        let plan = try EngineRig.plan(holdForce: 200, weight: 60, firstSession: true)
+        #expect(plan.peakForce < plan.confirmationThreshold)
+        #expect(rig.arm(plan) == .accepted)
+        let refused = rig.start(confirmed: false)
+        #expect(refused == .refused(.firstSessionConfirmationRequired(programmed: 200, cap: plan.effectiveLimit.force)))
+        if case .refused(let refusal) = refused { #expect(refusal.code == "CONFIRMATION_REQUIRED") }
+        #expect(rig.engine.state == .armed)
+        #expect(rig.start(confirmed: true) == .accepted)
+        #expect(rig.engine.state == .treating)
+    }
+
+    @Test func acknowledgingOneAlarmByCodeAndRefusingAnInactiveOne() throws {
+        var rig = EngineRig()
+        rig.tickUntilReady()
+        rig.plant.inputs.patientSwitch = .pressed
+        rig.tick(5)
+        rig.plant.inputs.patientSwitch = .released
+        rig.tick(300)
+        #expect(rig.engine.kernel.alarms[.patientRelease].active, "high alarms latch")
+        let inactive = rig.engine.acknowledge(code: .driveFault, by: "clinician", at: rig.now, into: &rig.log)
+        #expect(inactive == .refused(.alarmNotActive(.driveFault)))
+        if case .refused(let refusal) = inactive { #expect(refusal.code == "ALARM_NOT_ACTIVE") }
+        rig.collect()
+        let accepted = rig.engine.acknowledge(code: .patientRelease, by: "clinician", at: rig.now, into: &rig.log)
+        rig.collect()
+        #expect(accepted == .accepted)
+        #expect(!rig.engine.kernel.alarms[.patientRelease].active)
+        #expect(rig.events.contains { event in
+            if case .safety(.alarmAcknowledged(.patientRelease, "clinician", _)) = event { return true }
+            return false
+        })
+    }
+
     @Test func pauseHoldsTheForceAndStopsTheTreatmentClockThenResumeContinues() throws {
         var rig = EngineRig()
         rig.tickUntilReady()

@@ -40,6 +40,28 @@ import TractionWire
         #expect(events.last == .handshakeDone(identity, at: clock.now()))
     }
 
+    @Test func aTareRequestReturnsAtOnceAndItsOutcomeArrivesLater() throws {
+        let table = try FakeTable()
+        let clock = ManualClock()
+        let link = try Self.connected(table, clock: clock)
+        defer { link.close() }
+        #expect(link.requestTare(at: clock.now()) == .pending)
+        let request = try #require(try table.awaitFrame(.tareRequest))
+        #expect(link.tareProgress(at: clock.now()) == .pending)
+        try table.send(.tareResponse(TareResponse(requestSequence: request.header.sequence, targets: .loadCell,
+                                                  result: .refusedTensionPresent, loadCellOffsetCentinewtons: 0)))
+        var progress = TareProgress.pending
+        for _ in 0..<500 where progress == .pending {
+            usleep(2_000)
+            progress = link.tareProgress(at: clock.now())
+        }
+        #expect(progress == .failed(.tensionPresent))
+        // A table that never answers: the request gives up after the timeout.
+        #expect(link.requestTare(at: clock.now()) == .pending)
+        clock.advance(by: SerialTableLink.tareTimeout + 0.001)
+        #expect(link.tareProgress(at: clock.now()) == .failed(.noAnswer))
+    }
+
     @Test func telemetryIsStampedWithTheInjectedClockAtReceipt() throws {
         let table = try FakeTable()
         let clock = ManualClock()

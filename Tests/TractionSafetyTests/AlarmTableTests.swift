@@ -32,6 +32,24 @@ struct AlarmTableTests {
         #expect(!table[.patientRelease].active, "acknowledged and clear: the alarm ends")
     }
 
+    @Test func acknowledgingOneAlarmLeavesTheOthersActive() {
+        var table = AlarmTable()
+        var events = SafetyEventLog()
+        table.setCondition(.forceOverLimit, present: true, at: t0, events: &events)
+        table.setCondition(.forceOverLimit, present: false, at: t0, events: &events)
+        table.setCondition(.driveFault, present: true, at: t0, events: &events)
+        table.setCondition(.driveFault, present: false, at: t0, events: &events)
+        let acknowledged = table.acknowledge(.forceOverLimit, by: "nurse:bob", at: t1, events: &events)
+        #expect(acknowledged)
+        #expect(!table[.forceOverLimit].active)
+        #expect(table[.forceOverLimit].acknowledgedBy == "nurse:bob")
+        #expect(table[.driveFault].active, "only the named alarm is acknowledged")
+        #expect(table.activeLatched == AlarmConditions(.driveFault))
+        let inactive = table.acknowledge(.harnessOpen, by: "nurse:bob", at: t2, events: &events)
+        #expect(!inactive, "an inactive alarm is not acknowledged")
+        #expect(!events.events.contains(.alarmAcknowledged(.harnessOpen, by: "nurse:bob", at: t2)))
+    }
+
     @Test func mediumAlarmEndsWhenItsConditionClears() {
         var table = AlarmTable()
         var events = SafetyEventLog()

@@ -11,9 +11,10 @@ struct PlannerScenarioTests {
     let start = MonotonicInstant.seconds(1000)
 
     func plan(weight: Kilograms = 80, firstSession: Bool = false, yaml: String = threeCycleProgram,
-              limits: TherapyLimits = .standard) throws -> SessionPlan {
+              limits: TherapyLimits = .standard, operatorMaximum: Newtons? = nil) throws -> SessionPlan {
         try SessionPlan(program: try validProgram(yaml, limits: limits),
-                        patient: PatientParameters(weight: weight, region: .lumbar, firstSession: firstSession))
+                        patient: PatientParameters(weight: weight, region: .lumbar, firstSession: firstSession,
+                                                   operatorMaximum: operatorMaximum))
     }
 
     func at(_ seconds: Double) -> MonotonicInstant { start + Seconds(seconds) }
@@ -151,6 +152,41 @@ struct PlannerScenarioTests {
         var smallTable = TherapyLimits.standard
         smallTable.deviceForceCap = 150
         #expect(try plan(limits: smallTable).effectiveLimit.source == .deviceCap)
+    }
+
+    @Test func theOperatorsMaximumJoinsTheCapsAndWinsWhenSmallest() throws {
+        let capped = try plan(weight: 100, operatorMaximum: 150)
+        #expect(capped.effectiveLimit.source == .operatorMaximum)
+        #expect(capped.effectiveLimit.force == 150)
+        #expect(capped.effectiveLimit.candidates.contains(LimitCandidate(source: .operatorMaximum, force: 150)))
+        #expect(capped.peakForce == 150, "the 200 N holds are lowered to the operator's 150 N")
+        // Above the other caps it changes nothing but is still listed.
+        let loose = try plan(weight: 100, operatorMaximum: 800)
+        #expect(loose.effectiveLimit.source == .programMaximum)
+        #expect(loose.effectiveLimit.candidates.count == 5)
+        #expect(LimitSource.operatorMaximum.rawValue == "operator_maximum")
+    }
+
+    @Test func anUnusableOperatorMaximumIsRefused() throws {
+        #expect(throws: SessionPlanError.invalidOperatorMaximum(0)) { try plan(operatorMaximum: 0) }
+        #expect(throws: SessionPlanError.invalidOperatorMaximum(-5)) { try plan(operatorMaximum: -5) }
+        #expect(throws: SessionPlanError.self) { try plan(operatorMaximum: Newtons(.nan)) }
+    }
+
+    @Test func aFirstSessionCapThatLowersTheProgramNeedsConfirmation() throws {
+        // 60 kg first session: 25 % is 147 N, below the programmed 200 N
+        // holds and below the 40 % confirmation threshold (235 N).
+        let lowered = try plan(weight: 60, firstSession: true)
+        #expect(lowered.effectiveLimit.source == .firstSession)
+        #expect(lowered.peakForce < lowered.confirmationThreshold)
+        #expect(lowered.firstSessionCapReducedThePlan)
+        #expect(lowered.requiresConfirmation)
+        // 100 kg first session: the cap (245 N) is above every hold, nothing lowered.
+        let untouched = try plan(weight: 100, firstSession: true)
+        #expect(!untouched.firstSessionCapReducedThePlan)
+        #expect(!untouched.requiresConfirmation)
+        // The same 60 kg patient outside a first session needs no confirmation.
+        #expect(try plan(weight: 60).requiresConfirmation == false)
     }
 
     @Test func holdsAboveTheLimitAreClampedAndRelativeRestsFollowTheClampedHold() throws {

@@ -9,13 +9,18 @@ public struct PatientParameters: Sendable, Hashable, Codable {
     /// The table's angles when the session starts; the planner first moves
     /// them, at zero force, to the first phase's angles.
     public var initialAngles: Angles
+    /// The operator's own cap for this session (`session.arm`'s
+    /// `max_force_n`); nil when the operator set none. It joins the other
+    /// caps, and like them can only lower the effective limit.
+    public var operatorMaximum: Newtons?
 
     public init(weight: Kilograms, region: TreatmentRegion, firstSession: Bool = false,
-                initialAngles: Angles = .zero) {
+                initialAngles: Angles = .zero, operatorMaximum: Newtons? = nil) {
         self.weight = weight
         self.region = region
         self.firstSession = firstSession
         self.initialAngles = initialAngles
+        self.operatorMaximum = operatorMaximum
     }
 }
 
@@ -31,6 +36,8 @@ public enum LimitSource: String, Sendable, Hashable, Codable, CaseIterable, Cust
     case deviceCap = "device_cap"
     /// The first-session cap (a fraction of body weight).
     case firstSession = "first_session"
+    /// The operator's own cap for the session (`PatientParameters.operatorMaximum`).
+    case operatorMaximum = "operator_maximum"
 
     public var description: String {
         switch self {
@@ -39,6 +46,7 @@ public enum LimitSource: String, Sendable, Hashable, Codable, CaseIterable, Cust
         case .regionCap: "region cap"
         case .deviceCap: "device cap"
         case .firstSession: "first-session cap"
+        case .operatorMaximum: "operator's maximum"
         }
     }
 }
@@ -70,6 +78,9 @@ public struct EffectiveLimit: Sendable, Hashable, Codable {
         if patient.firstSession {
             candidates.append(LimitCandidate(source: .firstSession,
                                              force: bodyWeight * region.firstSessionBodyWeightFraction))
+        }
+        if let operatorMaximum = patient.operatorMaximum {
+            candidates.append(LimitCandidate(source: .operatorMaximum, force: operatorMaximum))
         }
         var smallest = candidates[0]
         for candidate in candidates.dropFirst() where candidate.force < smallest.force { smallest = candidate }

@@ -9,6 +9,8 @@ public enum SessionPlanError: Error, Sendable, Hashable, CustomStringConvertible
     /// The planned session (with this patient's caps and start angles) is
     /// longer than the maximum.
     case sessionTooLong(Seconds, maximum: Seconds)
+    /// The operator's own cap is not a usable force (not finite, or not above zero).
+    case invalidOperatorMaximum(Newtons)
 
     public var description: String {
         switch self {
@@ -19,6 +21,8 @@ public enum SessionPlanError: Error, Sendable, Hashable, CustomStringConvertible
             "the program treats the \(program) region but the patient's region is \(patient)"
         case .sessionTooLong(let duration, let maximum):
             "the session would last \(QuantityFormat.seconds(duration)), longer than the maximum \(QuantityFormat.seconds(maximum))"
+        case .invalidOperatorMaximum(let force):
+            "the operator's maximum force \(force.value) N is not a usable force (it must be above 0 N)"
         }
     }
 }
@@ -49,6 +53,9 @@ public struct SessionPlan: Sendable {
         guard patient.region == program.program.region else {
             throw .regionMismatch(program: program.program.region, patient: patient.region)
         }
+        if let operatorMaximum = patient.operatorMaximum, !(operatorMaximum.isFinite && operatorMaximum > .zero) {
+            throw .invalidOperatorMaximum(operatorMaximum)
+        }
         let limit = EffectiveLimit(program: program.program, patient: patient, limits: limits)
         let compiler = SessionCompiler(limits: limits, forceLimit: limit.force)
         let templates = compiler.templates(for: program.program, initialAngles: patient.initialAngles)
@@ -71,8 +78,21 @@ public struct SessionPlan: Sendable {
             .map(\.endForce).max() ?? .zero
     }
 
-    /// The planned peak needs an explicit operator confirmation.
-    public var requiresConfirmation: Bool { peakForce > confirmationThreshold }
+    /// The planned peak needs an explicit operator confirmation (H12): it
+    /// exceeds the confirmation threshold, or the first-session cap lowered
+    /// what the program asked for (the clinician confirms the reduced plan).
+    public var requiresConfirmation: Bool { peakForce > confirmationThreshold || firstSessionCapReducedThePlan }
+
+    /// The highest hold force the program itself asks for, before any cap.
+    public var programmedPeakForce: Newtons {
+        program.program.phases.map(\.peakHoldForce).max() ?? .zero
+    }
+
+    /// The patient is in a first session, the first-session cap is the
+    /// effective limit, and the program asked for more than it allows.
+    public var firstSessionCapReducedThePlan: Bool {
+        patient.firstSession && effectiveLimit.source == .firstSession && programmedPeakForce > effectiveLimit.force
+    }
 
     /// The session as it plays with no operator events, one entry per
     /// segment (zero-length segments left out). For display and tests.
