@@ -28,6 +28,7 @@ let package = Package(
         .executable(name: "traction-linkbench", targets: ["LinkBenchmark"]),
         // Libraries for the benchmark package in Benchmarks/.
         .library(name: "TractionDevice", targets: ["TractionDevice"]),
+        .library(name: "TractionControlProtocol", targets: ["TractionControlProtocol"]),
         .library(name: "TractionDaemon", targets: ["TractionDaemon"]),
         .library(name: "TractionEngine", targets: ["TractionEngine"]),
         .library(name: "TractionPlant", targets: ["TractionPlant"]),
@@ -121,6 +122,10 @@ let package = Package(
             swiftSettings: simulationSpeed
         ),
 
+        // The control socket's messages (docs/control-protocol.md): JSON-RPC
+        // envelopes, typed params and results, error codes, roles (pure).
+        .target(name: "TractionControlProtocol", swiftSettings: strictSwift),
+
         // Thin C wrappers for system calls Swift cannot call (prctl is variadic).
         .target(name: "CTractionSystem"),
 
@@ -177,6 +182,11 @@ let package = Package(
             swiftSettings: strictSwift
         ),
 
+        .testTarget(
+            name: "TractionControlProtocolTests",
+            dependencies: ["TractionControlProtocol", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: strictSwift
+        ),
         .testTarget(
             name: "TractionDeviceTests",
             dependencies: ["TractionDevice", .product(name: "PropertyBased", package: "swift-property-based")],
