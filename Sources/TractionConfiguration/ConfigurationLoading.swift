@@ -81,8 +81,9 @@ extension DaemonConfiguration {
 }
 
 extension ConfigurationNode {
-    /// The line of the value at a key path such as `socket.roles.viewer[1]`,
-    /// or of the nearest enclosing table the file has.
+    /// The line of the value at a key path such as `socket.roles.viewer[1]`
+    /// (or of its list, for an index the list lacks); nil when the file does
+    /// not have the key (a default broke a rule together with another key).
     func line(of keyPath: String) -> Int? {
         var node = self
         var best = line
@@ -93,7 +94,7 @@ extension ConfigurationNode {
                 name = part[..<open]
                 index = Int(part[part.index(after: open)..<part.index(before: part.endIndex)])
             }
-            guard let child = node.child(String(name)) else { return best }
+            guard let child = node.child(String(name)) else { return nil }
             node = child
             best = child.line ?? best
             if let index, case .array(let elements) = child.value, elements.indices.contains(index) {

@@ -38,9 +38,9 @@ struct ConfigurationTreeDecoder: Decoder {
         if let known = Key.self as? any (CodingKey & CaseIterable).Type {
             let names = Self.names(of: known)
             for entry in entries where !names.contains(entry.key) {
-                let suggestion = Self.closest(to: entry.key, among: names).map { " (did you mean \($0)?)" } ?? ""
-                log.record(codingPath + [ConfigurationKey(entry.key)], entry.node, value: nil,
-                           "unknown key\(suggestion); known keys here: \(names.joined(separator: ", "))")
+                let reason = Self.closest(to: entry.key, among: names).map { "unknown key (did you mean \($0)?)" }
+                    ?? "unknown key; the keys here are \(names.joined(separator: ", "))"
+                log.record(codingPath + [ConfigurationKey(entry.key)], entry.node, value: nil, reason)
             }
         }
         return KeyedDecodingContainer(KeyedContainer<Key>(entries: entries, codingPath: codingPath, log: log))

@@ -1,0 +1,30 @@
+import Foundation
+import Testing
+import TractionConfiguration
+
+/// docs/configuration.md must let someone write a valid file alone.
+@Suite struct ConfigurationDocumentationTests {
+    static func document() throws -> String {
+        try String(contentsOfFile: Repository.path("docs/configuration.md"), encoding: .utf8)
+    }
+
+    @Test func everyKeyPathOfTheSchemaIsDocumented() throws {
+        let text = try Self.document()
+        #expect(DaemonConfiguration.keyPaths.count > 60)
+        for keyPath in DaemonConfiguration.keyPaths {
+            #expect(text.contains("`\(keyPath)`"), "docs/configuration.md does not document \(keyPath)")
+        }
+    }
+
+    @Test func everyKeyPathNamedInTheDocumentExists() throws {
+        let text = try Self.document()
+        let known = Set(DaemonConfiguration.keyPaths)
+        let sections = ["device", "loop", "limits", "socket", "programs", "state", "simulation"]
+        // Table rows start with a key path in backquotes.
+        for line in text.split(separator: "\n") where line.hasPrefix("| `") {
+            let name = line.dropFirst(3).prefix { $0 != "`" }
+            guard sections.contains(where: { name.hasPrefix($0 + ".") }) else { continue }
+            #expect(known.contains(String(name)), "docs/configuration.md documents \(name), which the schema lacks")
+        }
+    }
+}
