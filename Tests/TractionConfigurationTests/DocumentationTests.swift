@@ -21,10 +21,16 @@ import TractionConfiguration
         let known = Set(DaemonConfiguration.keyPaths)
         let sections = ["device", "loop", "limits", "socket", "programs", "state", "simulation"]
         // Table rows start with a key path in backquotes.
+        var rows = 0
         for line in text.split(separator: "\n") where line.hasPrefix("| `") {
+            rows += 1
             let name = line.dropFirst(3).prefix { $0 != "`" }
-            guard sections.contains(where: { name.hasPrefix($0 + ".") }) else { continue }
-            #expect(known.contains(String(name)), "docs/configuration.md documents \(name), which the schema lacks")
+            // `limits.<region>.force_cap_n` stands for both regions.
+            guard sections.contains(where: { name.hasPrefix($0 + ".") }), !name.contains("<") else { continue }
+            if !known.contains(String(name)) {
+                Issue.record("docs/configuration.md documents \(name), which the schema lacks")
+            }
         }
+        #expect(rows >= DaemonConfiguration.keyPaths.count)
     }
 }
