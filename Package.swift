@@ -28,10 +28,12 @@ let package = Package(
         .executable(name: "traction-linkbench", targets: ["LinkBenchmark"]),
         // Libraries for the benchmark package in Benchmarks/.
         .library(name: "TractionDevice", targets: ["TractionDevice"]),
+        .library(name: "TractionControlProtocol", targets: ["TractionControlProtocol"]),
         .library(name: "TractionDaemon", targets: ["TractionDaemon"]),
         .library(name: "TractionEngine", targets: ["TractionEngine"]),
         .library(name: "TractionPlant", targets: ["TractionPlant"]),
         .library(name: "TractionTherapy", targets: ["TractionTherapy"]),
+        .library(name: "TractionConfiguration", targets: ["TractionConfiguration"]),
         .executable(name: "tractiond", targets: ["tractiond"]),
         .executable(name: "tractionctl", targets: ["tractionctl"]),
         .executable(name: "interlock-model", targets: ["InterlockModel"]),
@@ -43,6 +45,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
     ],
     targets: [
         // The table boundary: physical units, telemetry, commands, identity and
@@ -121,6 +124,22 @@ let package = Package(
             swiftSettings: simulationSpeed
         ),
 
+        // The control socket's messages (docs/control-protocol.md): JSON-RPC
+        // envelopes, typed params and results, error codes, roles (pure).
+        .target(name: "TractionControlProtocol", swiftSettings: strictSwift),
+
+        // The daemon's configuration file (YAML or TOML): schema, defaults,
+        // validation against SAFETY.md, mapping to the engine, reload policy.
+        .target(
+            name: "TractionConfiguration",
+            dependencies: [
+                "TractionDevice", "TractionSafety", "TractionTherapy", "TractionEngine",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
+            swiftSettings: strictSwift
+        ),
+
         // Thin C wrappers for system calls Swift cannot call (prctl is variadic).
         .target(name: "CTractionSystem"),
 
@@ -178,6 +197,11 @@ let package = Package(
         ),
 
         .testTarget(
+            name: "TractionControlProtocolTests",
+            dependencies: ["TractionControlProtocol", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
             name: "TractionDeviceTests",
             dependencies: ["TractionDevice", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: strictSwift
@@ -222,6 +246,14 @@ let package = Package(
             name: "TractionEngineTests",
             dependencies: [
                 "TractionEngine", "TractionPlant", "TractionSafety", "TractionTherapy", "TractionDevice",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "TractionConfigurationTests",
+            dependencies: [
+                "TractionConfiguration", "TractionEngine", "TractionSafety", "TractionTherapy", "TractionDevice",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: strictSwift

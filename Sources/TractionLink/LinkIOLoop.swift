@@ -38,6 +38,10 @@ final class LinkIOLoop {
     private var tableMaximumLeaseMilliseconds: UInt16 = UInt16.max
     private var pendingTareSequence: UInt16?
     private var refused = false
+    /// The first handshake succeeded: from then on commands are forwarded
+    /// even while reconnecting (release commands must reach a table that
+    /// answers again, spec 9.4).
+    private var identifiedOnce = false
 
     /// Write instants of recent commands, by sequence modulo the ring size,
     /// for the command-to-telemetry latency. 64 commands are 256 ms at 250 Hz,
@@ -83,7 +87,7 @@ final class LinkIOLoop {
         }
         stream = nil
         mailbox.state.withLock {
-            $0.phase = .closed
+            mailbox.setPhase(.closed, in: &$0)
             $0.ioThreadRunning = false
         }
     }
@@ -113,7 +117,7 @@ final class LinkIOLoop {
         nextIdentifyRequestAt = clock()
         let now = nextIdentifyRequestAt
         mailbox.state.withLock {
-            $0.phase = .handshaking
+            mailbox.setPhase(.handshaking, in: &$0)
             $0.post(.connected(at: now))
         }
         return true
@@ -125,7 +129,7 @@ final class LinkIOLoop {
         if linkUp { declareLoss(at: now) }
         handshaking = false
         mailbox.state.withLock {
-            $0.phase = .opening
+            mailbox.setPhase(.opening, in: &$0)
             $0.statistics.reopens &+= 1
             $0.post(.transportFailed(error.description, at: now))
         }
@@ -156,10 +160,10 @@ final class LinkIOLoop {
     }
 
     private func writePendingCommand() {
-        guard var command = mailbox.state.withLock({ state -> CommandMessage? in
-            defer { state.pendingCommand = nil }
-            return state.everIdentified ? state.pendingCommand : nil
-        }) else { return }
+        guard var command = mailbox.command.takeFresh() else { return }
+        // Before the first handshake nothing is forwarded (and the command is
+        // dropped, as the control thread sends a fresh one every tick).
+        guard identifiedOnce else { return }
         // A table refuses (or caps) a lease above its own maximum; a shorter
         // lease is always the safe side.
         command.leaseMilliseconds = min(command.leaseMilliseconds, tableMaximumLeaseMilliseconds)
@@ -269,6 +273,7 @@ final class LinkIOLoop {
         }
         let lostFrames = tableSequence.lostFrames
         let gaps = tableSequence.gaps
+        mailbox.telemetry.publish(sample)
         mailbox.state.withLock {
             $0.latestTelemetry = sample
             $0.statistics.telemetryReceived &+= 1
@@ -288,10 +293,10 @@ final class LinkIOLoop {
         tableSequence.reset()
         tableSequence.observe(sequence)
         let identity = response.identity
+        identifiedOnce = true
         mailbox.state.withLock {
             $0.identity = identity
-            $0.everIdentified = true
-            $0.phase = .connected
+            mailbox.setPhase(.connected, in: &$0)
             $0.statistics.handshakes &+= 1
             $0.post(.handshakeDone(identity, at: now))
         }
@@ -302,8 +307,7 @@ final class LinkIOLoop {
         handshaking = false
         linkUp = false
         mailbox.state.withLock {
-            $0.phase = .refused(error)
-            $0.pendingCommand = nil
+            mailbox.setPhase(.refused(error), in: &$0)
             $0.post(.refused(error, at: now))
         }
     }
@@ -327,7 +331,7 @@ final class LinkIOLoop {
         nextIdentifyRequestAt = now
         let silence = now - lastValidTelemetryAt
         mailbox.state.withLock {
-            $0.phase = .handshaking
+            mailbox.setPhase(.handshaking, in: &$0)
             $0.statistics.losses &+= 1
             $0.post(.lost(silentFor: silence, at: now))
         }

@@ -18,14 +18,9 @@ struct LinkSharedState: Sendable {
 
     var phase: LinkPhase = .opening
     var identity: TableIdentity?
-    /// The newest valid telemetry, stamped at receipt (single-writer slot).
+    /// A copy of the newest valid telemetry for observers other than the
+    /// control thread (which reads `LinkMailbox.telemetry`).
     var latestTelemetry: Telemetry?
-    /// The newest command not yet written; newest wins.
-    var pendingCommand: CommandMessage?
-    /// True once the first handshake succeeded: from then on commands are
-    /// forwarded even while reconnecting (the safety kernel's release
-    /// commands must reach a table that answers again, spec 9.4).
-    var everIdentified = false
     var pendingTare: TareTargets?
     var tareOutcome: TareOutcome?
     /// When a non-blocking tare request (`requestTare`) stops waiting.
@@ -51,8 +46,30 @@ struct LinkSharedState: Sendable {
     }
 }
 
-/// The lock around `LinkSharedState`, shared by reference between the link
-/// and its I/O thread.
+/// What the link and its I/O thread share, by reference. The control
+/// thread's per-tick path (`send`, `latestTelemetry`) uses only the lock-free
+/// parts: the two triple buffers and the atomics. Everything else sits
+/// behind the lock, which the control thread takes only in `identify`,
+/// `tare`, when the link is refused or closed, and for diagnostics.
 final class LinkMailbox: Sendable {
     let state = Mutex(LinkSharedState())
+    /// Newest valid telemetry: the I/O thread writes, the control thread reads.
+    let telemetry = TripleBuffer<Telemetry>()
+    /// Newest command not yet written: the control thread writes, the I/O
+    /// thread takes it (newest wins).
+    let command = TripleBuffer<CommandMessage>()
+    /// Commands replaced before the I/O thread wrote them (control thread).
+    let commandsSuperseded = Atomic<UInt64>(0)
+    /// False once the link is refused or closed: `send` then takes the lock
+    /// to find out why. Mirrors `LinkSharedState.phase`.
+    let acceptsCommands = Atomic<Bool>(true)
+
+    /// Sets the phase inside a critical section and mirrors it for `send`.
+    func setPhase(_ phase: LinkPhase, in state: inout LinkSharedState) {
+        state.phase = phase
+        switch phase {
+        case .refused, .closed: acceptsCommands.store(false, ordering: .releasing)
+        case .opening, .handshaking, .connected: acceptsCommands.store(true, ordering: .releasing)
+        }
+    }
 }

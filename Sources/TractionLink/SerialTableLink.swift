@@ -99,23 +99,30 @@ public final class SerialTableLink: TareRequesting, Sendable {
         } catch {
             throw .transport("command not representable on the wire: \(error)")
         }
-        try mailbox.state.withLock { state throws(TableLinkError) in
-            switch state.phase {
-            case .refused(let error): throw error
-            case .closed: throw .transport("the link was closed")
-            case .opening, .handshaking, .connected: break
-            }
-            if state.pendingCommand != nil { state.statistics.commandsSuperseded &+= 1 }
-            state.pendingCommand = message
+        // The per-tick path takes no lock (see TripleBuffer); only a refused
+        // or closed link, where no command will ever be written, looks up why.
+        guard mailbox.acceptsCommands.load(ordering: .acquiring) else {
+            let phase = mailbox.state.withLock { $0.phase }
+            if case .refused(let error) = phase { throw error }
+            throw .transport("the link was closed")
+        }
+        if mailbox.command.publish(message) {
+            mailbox.commandsSuperseded.wrappingAdd(1, ordering: .relaxed)
         }
     }
 
     /// The newest valid telemetry, stamped with the host's monotonic instant
     /// at receipt. After a loss it stays the last one received, so its
     /// `receivedAt` ages and the safety kernel sees the silence too.
+    /// Lock-free; to be called from one thread only, the control thread
+    /// (other observers use `newestTelemetry`).
     public func latestTelemetry(at now: MonotonicInstant) -> Telemetry? {
-        mailbox.state.withLock { $0.latestTelemetry }
+        mailbox.telemetry.latest()
     }
+
+    /// The newest valid telemetry, for observers other than the control
+    /// thread (tests, diagnostics). Takes the link's lock.
+    public var newestTelemetry: Telemetry? { mailbox.state.withLock { $0.latestTelemetry } }
 
     /// Asks the table to zero its load cell and waits for its answer.
     /// - Throws: `.transport` with the table's reason when it refuses, or
@@ -183,7 +190,11 @@ public final class SerialTableLink: TareRequesting, Sendable {
     }
 
     public var phase: LinkPhase { mailbox.state.withLock { $0.phase } }
-    public var statistics: LinkStatistics { mailbox.state.withLock { $0.statistics } }
+    public var statistics: LinkStatistics {
+        var statistics = mailbox.state.withLock { $0.statistics }
+        statistics.commandsSuperseded = mailbox.commandsSuperseded.load(ordering: .relaxed)
+        return statistics
+    }
     /// Events discarded because nobody drained them (capacity 256).
     public var eventsDropped: UInt64 { mailbox.state.withLock { $0.eventsDropped } }
     /// How the I/O thread is scheduled ("SCHED_FIFO 70", or why not); nil
@@ -200,7 +211,7 @@ public final class SerialTableLink: TareRequesting, Sendable {
             return state.ioThreadRunning
         }
         guard running else {
-            mailbox.state.withLock { $0.phase = .closed }
+            mailbox.state.withLock { mailbox.setPhase(.closed, in: &$0) }
             return
         }
         while mailbox.state.withLock({ $0.ioThreadRunning }) { usleep(500) }

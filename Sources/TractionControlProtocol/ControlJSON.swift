@@ -1,0 +1,115 @@
+import Foundation
+
+/// Typed parameters of a method. Their `CodingKeys` are the complete list of
+/// accepted members: anything else is INVALID_PARAMS (a misspelt option must
+/// not be silently ignored).
+public protocol ControlParams: Decodable {
+    associatedtype CodingKeys: CodingKey & CaseIterable
+}
+
+/// Encoding and decoding of the protocol's JSON. Every type spells its JSON
+/// member names in its CodingKeys; no key strategy is used, so what the
+/// document says is exactly what goes on the wire.
+public enum ControlJSON {
+    static var plainDecoder: JSONDecoder { JSONDecoder() }
+
+    private static var lineEncoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+
+    /// One JSON line with its LF.
+    public static func line(_ value: JSONValue) -> [UInt8] {
+        // Encoding a JSONValue cannot fail: it has no non-finite numbers
+        // unless a caller put one in, which is a defect we report as null.
+        var bytes = (try? lineEncoder.encode(value)).map { [UInt8]($0) } ?? Array("null".utf8)
+        bytes.append(0x0A)
+        return bytes
+    }
+
+    /// Any Encodable as a JSON tree (for results and notifications).
+    public static func value(_ encodable: some Encodable) -> JSONValue {
+        guard let data = try? JSONEncoder().encode(encodable),
+              let value = try? plainDecoder.decode(JSONValue.self, from: data) else { return .null }
+        return value
+    }
+
+    /// A JSON tree as a Decodable (clients reading results).
+    public static func decode<T: Decodable>(_ value: JSONValue, as type: T.Type) throws(ControlError) -> T {
+        do {
+            let data = try JSONEncoder().encode(value)
+            return try plainDecoder.decode(type, from: data)
+        } catch let error as DecodingError {
+            throw ControlError(.internalError, "unexpected reply from the daemon: \(describe(error))")
+        } catch {
+            throw ControlError(.internalError, "unexpected reply from the daemon: \(error)")
+        }
+    }
+
+    /// Checks and decodes a request's params: absent means `{}`; not an
+    /// object, an unknown member, a missing member or a wrong type is
+    /// INVALID_PARAMS naming the field.
+    public static func decodeParams<T: ControlParams>(_ params: JSONValue?, as type: T.Type) throws(ControlError) -> T {
+        let members: [String: JSONValue]
+        switch params {
+        case nil, .null?: members = [:]
+        case .object(let object)?: members = object
+        case let other?:
+            throw ControlError(.invalidParams, "params must be an object, not \(other.typeName)",
+                               data: ["field": "params", "reason": "not an object"])
+        }
+        let allowed = Set(T.CodingKeys.allCases.map(\.stringValue))
+        if let unknown = members.keys.sorted().first(where: { !allowed.contains($0) }) {
+            throw ControlError(.invalidParams, "unknown parameter \"\(unknown)\"",
+                               data: ["field": .string(unknown), "reason": "unknown parameter"])
+        }
+        do {
+            let data = try JSONEncoder().encode(JSONValue.object(members))
+            return try plainDecoder.decode(type, from: data)
+        } catch let error as DecodingError {
+            let (field, reason) = fieldAndReason(error)
+            throw ControlError(.invalidParams, "parameter \"\(field)\": \(reason)",
+                               data: ["field": .string(field), "reason": .string(reason)])
+        } catch {
+            throw ControlError(.invalidParams, "params: \(error)", data: ["field": "params", "reason": .string("\(error)")])
+        }
+    }
+
+    /// An INVALID_PARAMS error for a value that decoded but is out of range.
+    public static func invalid(_ field: String, _ reason: String) -> ControlError {
+        ControlError(.invalidParams, "parameter \"\(field)\": \(reason)",
+                     data: ["field": .string(field), "reason": .string(reason)])
+    }
+
+    private static func path(_ codingPath: [any CodingKey], last: (any CodingKey)? = nil) -> String {
+        let keys = codingPath + (last.map { [$0] } ?? [])
+        let text = keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
+            .joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
+        return text.isEmpty ? "params" : text
+    }
+
+    private static func fieldAndReason(_ error: DecodingError) -> (String, String) {
+        switch error {
+        case .keyNotFound(let key, let context): (path(context.codingPath, last: key), "is required")
+        case .typeMismatch(let type, let context): (path(context.codingPath), "expected \(typeName(type))")
+        case .valueNotFound(let type, let context): (path(context.codingPath), "expected \(typeName(type)), got null")
+        case .dataCorrupted(let context): (path(context.codingPath), context.debugDescription)
+        @unknown default: ("params", "\(error)")
+        }
+    }
+
+    private static func describe(_ error: DecodingError) -> String {
+        let (field, reason) = fieldAndReason(error)
+        return "\(field) \(reason)"
+    }
+
+    private static func typeName(_ type: Any.Type) -> String {
+        switch type {
+        case is Bool.Type: "a boolean"
+        case is Double.Type, is Int.Type, is Float.Type, is UInt64.Type, is Int64.Type: "a number"
+        case is String.Type: "a string"
+        default: "\(type)"
+        }
+    }
+}
