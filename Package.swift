@@ -154,6 +154,17 @@ let package = Package(
             swiftSettings: strictSwift
         ),
 
+        // The daemon's service side: the control socket's methods on top of
+        // the runtime, session records, the interrupted-session marker.
+        .target(
+            name: "TractionService",
+            dependencies: [
+                "TractionDaemon", "TractionControlProtocol", "TractionDevice", "TractionEngine", "TractionSafety",
+                "TractionTherapy",
+            ],
+            swiftSettings: strictSwift
+        ),
+
         // Measures control-loop lateness and overruns (`make bench`).
         .executableTarget(
             name: "LoopBenchmark",
@@ -239,6 +250,15 @@ let package = Package(
             dependencies: [
                 "TractionDaemon", "TractionDevice", "TractionEngine", "TractionPlant", "TractionSafety", "TractionTherapy",
                 .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        // DaemonService against a real runtime and the simulated table.
+        .testTarget(
+            name: "TractionServiceTests",
+            dependencies: [
+                "TractionService", "TractionDaemon", "TractionControlProtocol", "TractionDevice", "TractionEngine",
+                "TractionPlant", "TractionSafety", "TractionTherapy",
             ],
             swiftSettings: strictSwift
         ),

@@ -17,6 +17,11 @@ public enum DaemonRequest: Sendable {
     /// Zeroes the load cell: only in `ready` with the measured force below
     /// the slack force. The reply comes once the table has answered.
     case tare
+    /// Replaces the engine with one built from a reloaded configuration
+    /// (built off the control thread; it allocates). Only in `ready`: never
+    /// during a session, and never in fault or emergency (a new kernel must
+    /// not forget a latched alarm); the new engine runs its self-test.
+    case replaceEngine(Engine)
 }
 
 /// A request with the identity of whoever sent it, numbered for its reply.
@@ -214,6 +219,18 @@ public final class ControlLoopRuntime: @unchecked Sendable {
                 if case .holdForceAdjusted(let requested, let granted, _, _) = log.events[index] {
                     detail = .holdForce(requested: requested, granted: granted)
                 }
+            }
+        case .replaceEngine(let replacement):
+            switch engine.state {
+            case .ready:
+                // Ready: the link is up and nothing pulls, so the new engine
+                // may shake hands at once.
+                engine = replacement
+                engine.linkConnected(at: now, into: &log)
+                engine.handshakeDone(at: now, into: &log)
+                outcome = .accepted
+            default:
+                outcome = .refused(.notAllowedInState(engine.state))
             }
         case .tare:
             if let refusal = tareRefusal(measured: measured) {

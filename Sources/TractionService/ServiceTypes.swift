@@ -1,0 +1,87 @@
+import TractionControlProtocol
+import TractionDevice
+import TractionEngine
+
+/// Who sent a request, as the kernel reported the peer (SO_PEERCRED) and
+/// the role the server granted. The service never trusts the message for it.
+public struct ServiceCaller: Sendable, Hashable {
+    public var uid: UInt32
+    public var pid: Int32
+    public var userName: String?
+    public var role: Role?
+
+    public init(uid: UInt32, pid: Int32, userName: String? = nil, role: Role? = nil) {
+        self.uid = uid
+        self.pid = pid
+        self.userName = userName
+        self.role = role
+    }
+
+    /// How records and the engine name this caller: `uid 1000 (alice)`.
+    public var identity: String { "uid \(uid)" + (userName.map { " (\($0))" } ?? "") }
+}
+
+/// Where the service sends notifications: the socket server (its
+/// `publish` / `publishTelemetry`), or a recorder in tests.
+public protocol NotificationSink: AnyObject {
+    /// To subscribers of `topic` (events, alarms, session).
+    func publish(_ topic: Topic, method: String, params: JSONValue)
+    /// One control tick's telemetry; the sink decimates per subscriber.
+    func publishTelemetry(tick: UInt64, loopRateHz: Double, params: JSONValue)
+    /// Connected clients, for `status`.
+    var clientCount: Int { get }
+}
+
+/// What a configuration reload asks of the service, worked out by the
+/// daemon from the new file (TractionConfiguration's reload plan).
+public struct ServiceReload: Sendable {
+    /// The new engine configuration (not yet adapted to the table), or nil
+    /// when nothing the engine uses changed.
+    public var engineConfiguration: EngineConfiguration?
+    public var programDirectories: [String]
+    /// Changed keys that take effect only at the next start.
+    public var restartNeeded: [String]
+    /// False when the file may not be applied between sessions (a key
+    /// needing a restart changed): nothing is applied then.
+    public var applicable: Bool
+
+    public init(engineConfiguration: EngineConfiguration?, programDirectories: [String], restartNeeded: [String],
+                applicable: Bool) {
+        self.engineConfiguration = engineConfiguration
+        self.programDirectories = programDirectories
+        self.restartNeeded = restartNeeded
+        self.applicable = applicable
+    }
+}
+
+/// The service's fixed settings.
+public struct DaemonServiceConfiguration: Sendable {
+    /// Program directories, first match wins.
+    public var programDirectories: [String]
+    /// Where the interrupted-session marker lives; nil: no marker is kept.
+    public var stateDirectory: String?
+    public var daemonVersion: String
+    /// How the daemon reaches the table (device.info's `link`).
+    public var link: LinkInfo
+    public var loopRateHz: Double
+    public var maxMessageBytes: Int
+    /// What the control thread runs with, for `status.loop.realtime`.
+    public var realtime: String
+    public var realtimeDegraded: Bool
+    /// A request the control loop has not answered within this is TIMEOUT.
+    public var replyTimeout: Seconds
+
+    public init(programDirectories: [String], stateDirectory: String?, daemonVersion: String, link: LinkInfo,
+                loopRateHz: Double, maxMessageBytes: Int = 65_536, realtime: String = "unknown",
+                realtimeDegraded: Bool = true, replyTimeout: Seconds = 1) {
+        self.programDirectories = programDirectories
+        self.stateDirectory = stateDirectory
+        self.daemonVersion = daemonVersion
+        self.link = link
+        self.loopRateHz = loopRateHz
+        self.maxMessageBytes = maxMessageBytes
+        self.realtime = realtime
+        self.realtimeDegraded = realtimeDegraded
+        self.replyTimeout = replyTimeout
+    }
+}

@@ -1,0 +1,104 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import TractionControlProtocol
+
+/// The marker of a running session in the state directory
+/// (docs/control-protocol.md, section 9): written when a session starts,
+/// removed once it has ended and the force is released. Found at start, it
+/// means the previous daemon died during a session.
+struct SessionMarker: Codable, Sendable, Hashable {
+    var program: String
+    var patient: String
+    var startedAt: String
+    var armedBy: String
+    var region: String
+    var weightKg: Double
+
+    enum CodingKeys: String, CodingKey {
+        case program, patient, startedAt = "started_at", armedBy = "armed_by", region, weightKg = "weight_kg"
+    }
+
+    static let fileName = "session.json"
+
+    static func path(in directory: String) -> String { (directory as NSString).appendingPathComponent(fileName) }
+
+    /// Writes the marker atomically: a temporary file, written and synced,
+    /// renamed over the marker, then the directory synced, so a crash leaves
+    /// either no marker or a whole one. Throws a message naming the file and
+    /// the system's reason.
+    func write(in directory: String) throws(MarkerError) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        guard let data = try? encoder.encode(self) else { throw MarkerError("cannot encode the session marker") }
+        let final = Self.path(in: directory)
+        let temporary = final + ".tmp"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o640)
+        guard descriptor >= 0 else { throw MarkerError.system("cannot create \(temporary)") }
+        var written = 0
+        let failure: String? = data.withUnsafeBytes { buffer in
+            while written < buffer.count {
+                let result = Glibc.write(descriptor, buffer.baseAddress! + written, buffer.count - written)
+                if result < 0 {
+                    if errno == EINTR { continue }
+                    return "cannot write \(temporary)"
+                }
+                written += result
+            }
+            return fsync(descriptor) == 0 ? nil : "cannot sync \(temporary)"
+        }
+        if let failure {
+            let error = MarkerError.system(failure)
+            close(descriptor)
+            unlink(temporary)
+            throw error
+        }
+        close(descriptor)
+        guard rename(temporary, final) == 0 else {
+            let error = MarkerError.system("cannot rename \(temporary) to \(final)")
+            unlink(temporary)
+            throw error
+        }
+        Self.syncDirectory(directory)
+    }
+
+    /// The marker in `directory`: nil when there is none; a marker that
+    /// cannot be read is still an interrupted session (its details unknown).
+    static func read(in directory: String) -> Result<SessionMarker, MarkerError>? {
+        let file = path(in: directory)
+        guard FileManager.default.fileExists(atPath: file) else { return nil }
+        guard let data = FileManager.default.contents(atPath: file) else {
+            return .failure(MarkerError("\(file) exists but cannot be read"))
+        }
+        do {
+            return .success(try JSONDecoder().decode(SessionMarker.self, from: data))
+        } catch {
+            return .failure(MarkerError("\(file) is not a valid session marker (\(data.count) bytes)"))
+        }
+    }
+
+    /// Removes the marker; a marker already gone is fine.
+    static func remove(in directory: String) throws(MarkerError) {
+        let file = path(in: directory)
+        if unlink(file) != 0 && errno != ENOENT { throw MarkerError.system("cannot remove \(file)") }
+        syncDirectory(directory)
+    }
+
+    private static func syncDirectory(_ directory: String) {
+        let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { return }
+        fsync(descriptor)
+        close(descriptor)
+    }
+}
+
+struct MarkerError: Error, Sendable, Hashable, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+
+    /// `what`, with the system's reason from errno.
+    static func system(_ what: String) -> MarkerError {
+        MarkerError("\(what): \(String(cString: strerror(errno)))")
+    }
+}
