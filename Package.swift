@@ -177,7 +177,7 @@ let package = Package(
             name: "tractiond",
             dependencies: [
                 "TractionDaemon", "TractionDevice", "TractionEngine", "TractionPlant", "TractionSafety",
-                "TractionTherapy", "TractionSerial",
+                "TractionTherapy", "TractionSerial", "TractionService", "TractionConfiguration", "TractionControlProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSwift

@@ -229,7 +229,7 @@ public final class DaemonService {
     /// Asks the control loop to stop any session (SIGTERM, SIGINT); the
     /// caller then waits for `isReleased`.
     public func stopForShutdown() {
-        stop(caller: ServiceCaller(uid: UInt32(getuid()), pid: getpid(), userName: "tractiond")) { _ in }
+        stop(caller: .daemon("tractiond")) { _ in }
     }
 
     /// No session runs and the cable is slack (below the slack force).
@@ -529,8 +529,10 @@ public final class DaemonService {
             if let index = interruptedRecordIndex {
                 records.update(index) { $0.peakMeasured = snapshot.measuredForce.value }
             }
-            log("interrupted session: tension at restart \(Int(snapshot.measuredForce.value.rounded())) N; "
-                + "releasing under control before any new session")
+            let tension = snapshot.measuredForce
+            log("interrupted session: tension at restart \(Int(tension.value.rounded())) N; "
+                + (tension < engineConfiguration.safety.slackForce ? "the cable is slack"
+                   : "the self-test fails and the fault state releases it under control before any new session"))
             sink?.publish(.events, method: NotificationMethod.event, params: ControlJSON.value(EventNotification(
                 tS: clock.seconds(snapshot.at), at: clock.text(snapshot.at), kind: "interrupted_session",
                 interrupted: found)))

@@ -1,3 +1,4 @@
+import Foundation
 import TractionControlProtocol
 import TractionDevice
 import TractionEngine
@@ -9,6 +10,8 @@ public struct ServiceCaller: Sendable, Hashable {
     public var pid: Int32
     public var userName: String?
     public var role: Role?
+    /// The daemon acting on its own (command line, shutdown): named so.
+    public var label: String?
 
     public init(uid: UInt32, pid: Int32, userName: String? = nil, role: Role? = nil) {
         self.uid = uid
@@ -17,8 +20,16 @@ public struct ServiceCaller: Sendable, Hashable {
         self.role = role
     }
 
-    /// How records and the engine name this caller: `uid 1000 (alice)`.
-    public var identity: String { "uid \(uid)" + (userName.map { " (\($0))" } ?? "") }
+    /// The daemon itself, e.g. `tractiond` stopping a session on SIGTERM.
+    public static func daemon(_ label: String) -> ServiceCaller {
+        var caller = ServiceCaller(uid: UInt32(getuid()), pid: getpid(), userName: label, role: .admin)
+        caller.label = label
+        return caller
+    }
+
+    /// How records and the engine name this caller: `uid 1000 (alice)`, or
+    /// the daemon's own label.
+    public var identity: String { label ?? ("uid \(uid)" + (userName.map { " (\($0))" } ?? "")) }
 }
 
 /// Where the service sends notifications: the socket server (its

@@ -5,16 +5,22 @@ import TractionDaemon
 import TractionDevice
 import TractionEngine
 import TractionPlant
+import TractionConfiguration
+import TractionControlProtocol
 import TractionSafety
+import TractionService
 import TractionTherapy
 
 /// Set by SIGTERM and SIGINT; the main loop polls it. (A C signal handler
 /// cannot capture context, so the flag is a global atomic.)
 let terminationRequested = Atomic<Bool>(false)
+/// Set by SIGHUP: read the configuration again (between sessions).
+let reloadRequested = Atomic<Bool>(false)
 
-/// The tractiond daemon. This version runs the simulated table (`--simulate`)
-/// and can start one session from its command line; the control socket, the
-/// configuration file and the serial table come with their issues.
+/// The tractiond daemon: the control loop on its real-time thread, and on
+/// the main thread the service side (control socket, sessions, records,
+/// systemd). This version runs the simulated table (`--simulate`); it can
+/// also start one session from its command line.
 @main
 struct Tractiond: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -22,11 +28,12 @@ struct Tractiond: ParsableCommand {
         abstract: "The traction table daemon: control loop, safety interlock and sessions.",
         discussion: """
             With --simulate the daemon drives the in-process table-and-patient model in real \
-            time; every status line says SIMULATED. --program starts one session as soon as \
-            the table is ready (a stand-in for the control socket). SIGTERM or SIGINT stops \
-            any session, waits for the release to finish, and exits.
+            time; every status line says SIMULATED. Clients talk to the daemon on its control \
+            socket (docs/control-protocol.md). --program starts one session as soon as the \
+            table is ready. SIGTERM or SIGINT stops any session, waits for the release to \
+            finish, and exits; SIGHUP reads the configuration again (applied between sessions).
             """,
-        version: "0.1.0"
+        version: "0.2.0"
     )
 
     @Flag(help: "Drive the simulated table instead of a serial one.")
@@ -35,8 +42,8 @@ struct Tractiond: ParsableCommand {
     @Flag(help: "List the serial ports (with USB vendor, product and serial number where known) and exit.")
     var listPorts = false
 
-    @Option(help: "Control loop rate in Hz (100-1000).")
-    var rate: Double = 250
+    @Option(help: "Control loop rate in Hz (100-1000; overrides loop.rate_hz, default 250).")
+    var rate: Double?
 
     @Flag(help: "Do not ask for SCHED_FIFO and mlockall (the loop then runs degraded, and says so).")
     var noRealtime = false
@@ -65,12 +72,27 @@ struct Tractiond: ParsableCommand {
     @Option(help: "Seconds between status lines on standard error.")
     var statusInterval: Double = 1
 
+    @Option(help: "The configuration file (YAML or TOML; docs/configuration.md). Default: \(DaemonConfiguration.defaultPath) when it exists.")
+    var config: String?
+
+    @Flag(help: "Read and check the configuration file, print what is wrong (or that it is valid) and exit.")
+    var checkConfig = false
+
+    @Option(help: "The control socket (overrides socket.path).")
+    var socket: String?
+
+    @Option(help: "Directory of the interrupted-session marker (overrides state.directory).")
+    var stateDirectory: String?
+
+    @Option(help: "A program directory (overrides programs.directories; repeat for several, the first wins).")
+    var programDirectory: [String] = []
+
     func validate() throws {
-        if listPorts { return }
+        if listPorts || checkConfig { return }
         guard simulate else {
             throw ValidationError("only --simulate is available in this version; the serial table comes with the link issue")
         }
-        guard EngineConfiguration.allowedRates.contains(rate) else {
+        if let rate, !EngineConfiguration.allowedRates.contains(rate) {
             throw ValidationError("--rate must be from 100 to 1000 Hz")
         }
         if program != nil && (weight.map { !($0 > 0) } ?? true) {
@@ -83,28 +105,94 @@ struct Tractiond: ParsableCommand {
             try PortListing.print()
             return
         }
+        var (daemonConfiguration, configurationFile) = try loadConfiguration()
+        if checkConfig {
+            Swift.print("\(configurationFile ?? "(no file: the defaults)"): the configuration is valid")
+            return
+        }
+        if let rate { daemonConfiguration.loop.rateHertz = rate }
+        if noRealtime { daemonConfiguration.loop.realtime = false }
+        let rate = daemonConfiguration.loop.rateHertz
         installSignalHandlers()
         let notifier = SystemdNotifier.fromProcessEnvironment()
         var plantConfiguration = PlantConfiguration(seed: seed)
         if let weight { plantConfiguration.patient = SimulatedPatient(bodyMass: Kilograms(weight)) }
-        let link = SimulatedTableLink(configuration: plantConfiguration, start: MonotonicClock.now())
-        let identity = try link.identify()
-        let engineConfiguration = EngineConfiguration(rateHertz: rate).adapted(to: identity)
+        // The simulated table's identity does not depend on its patient: read
+        // it first, plan the command line's session with the table's limits,
+        // then put that patient on the table.
+        let identity = try SimulatedTableLink(configuration: plantConfiguration).identify()
+        let engineConfiguration = daemonConfiguration.engineConfiguration().adapted(to: identity)
         let plan = try program.map { try loadPlan($0, limits: engineConfiguration.therapyLimits) }
         if let plan { plantConfiguration.patient = SimulatedPatient(bodyMass: plan.patient.weight, region: plan.patient.region) }
+        let link = SimulatedTableLink(configuration: plantConfiguration, start: MonotonicClock.now())
 
         // The simulated table's plant runs in the link, stepped by the loop's clock.
         _ = try? link.tare(at: MonotonicClock.now())
         let runtime = ControlLoopRuntime(engine: Engine(configuration: engineConfiguration, identity: identity), link: link)
-        let loop = ControlLoopConfiguration(rateHertz: rate, realtime: noRealtime ? .none : RealtimeRequest())
+        let realtime = daemonConfiguration.realtimeFIFOPriority.map { RealtimeRequest(fifoPriority: $0) } ?? .none
+        let loop = ControlLoopConfiguration(rateHertz: rate, realtime: realtime)
         try runtime.start(configuration: loop)
         let mode = runtime.controlThread?.realtimeMode.map(String.init(describing:)) ?? "unknown"
         log("SIMULATED table \(identity.serialNumber), firmware \(identity.firmwareVersion); loop \(Int(rate)) Hz, \(mode)")
 
-        var daemon = DaemonMainLoop(runtime: runtime, notifier: notifier, statusInterval: statusInterval, realtime: mode)
-        daemon.run(plan: plan, patient: patient, confirmed: yes, stopAfter: seconds)
+        let simulated = identity.simulated
+        let prefix = simulated ? "SIMULATED " : ""
+        let running = daemonConfiguration
+        let service = DaemonService(
+            runtime: runtime, engineConfiguration: engineConfiguration,
+            configuration: DaemonServiceConfiguration(
+                programDirectories: programDirectory.isEmpty ? running.programs.directories : programDirectory,
+                stateDirectory: stateDirectory ?? running.state.directory, daemonVersion: Self.configuration.version,
+                link: LinkInfo(kind: "simulated", seed: seed), loopRateHz: rate,
+                maxMessageBytes: running.socket.maxMessageBytes, realtime: mode,
+                realtimeDegraded: runtime.controlThread?.realtimeMode?.isDegraded ?? true),
+            log: { log(prefix + $0) },
+            reload: configurationFile.map { file in { Self.reload(file: file, running: running) } })
+        let commandLineSession = try plan.map { plan in
+            (text: try String(contentsOfFile: program!, encoding: .utf8), file: program!,
+             patient: PatientParams(reference: patient, weightKg: plan.patient.weight.value,
+                                    firstSession: firstSession),
+             confirm: yes)
+        }
+        let supervisor = DaemonSupervisor(service: service, notifier: notifier, statusInterval: statusInterval,
+                                          simulated: simulated, commandLineSession: commandLineSession,
+                                          stopAfter: seconds)
+        try ServiceLoop.run(service: service, supervisor: supervisor,
+                            socketPath: socket ?? running.socket.path, configuration: running, log: { log(prefix + $0) })
         runtime.stop()
         log("SIMULATED: stopped")
+    }
+
+    /// The file named by --config, else the default file when it exists,
+    /// else the defaults. An invalid file stops the daemon with every
+    /// problem listed (EX_CONFIG).
+    private func loadConfiguration() throws -> (DaemonConfiguration, String?) {
+        let file = config ?? (FileManager.default.fileExists(atPath: DaemonConfiguration.defaultPath)
+            ? DaemonConfiguration.defaultPath : nil)
+        guard let file else { return (DaemonConfiguration.defaults, nil) }
+        do {
+            return (try DaemonConfiguration.load(path: file), file)
+        } catch {
+            log(error.description)
+            throw ExitCode(78)
+        }
+    }
+
+    /// `config.reload` and SIGHUP: the new file, validated, and what it changes.
+    private static func reload(file: String, running: DaemonConfiguration) -> Result<ServiceReload, ControlError> {
+        let fresh: DaemonConfiguration
+        do {
+            fresh = try DaemonConfiguration.load(path: file)
+        } catch {
+            return .failure(ControlError(.configurationInvalid, "\(file) is invalid; the running configuration is kept",
+                                         data: ["errors": .array(error.problems.map { .string("\(file): \($0)") })]))
+        }
+        let plan = DaemonConfiguration.reloadPlan(from: running, to: fresh)
+        let engineChanged = plan.betweenSessions.contains { $0.hasPrefix("limits.") }
+        return .success(ServiceReload(
+            engineConfiguration: engineChanged ? fresh.engineConfiguration() : nil,
+            programDirectories: fresh.programs.directories, restartNeeded: plan.needsRestart,
+            applicable: plan.canApplyBetweenSessions))
     }
 
     private func loadPlan(_ path: String, limits: TherapyLimits) throws -> SessionPlan {
@@ -127,6 +215,8 @@ struct Tractiond: ParsableCommand {
         let handler: @convention(c) (Int32) -> Void = { _ in terminationRequested.store(true, ordering: .relaxed) }
         signal(SIGTERM, handler)
         signal(SIGINT, handler)
+        let hangUp: @convention(c) (Int32) -> Void = { _ in reloadRequested.store(true, ordering: .relaxed) }
+        signal(SIGHUP, hangUp)
         // A parent may have started us with these signals blocked (a blocked
         // mask survives exec); a daemon that cannot hear SIGTERM cannot
         // release the tension before it is killed.
@@ -134,6 +224,7 @@ struct Tractiond: ParsableCommand {
         sigemptyset(&unblock)
         sigaddset(&unblock, SIGTERM)
         sigaddset(&unblock, SIGINT)
+        sigaddset(&unblock, SIGHUP)
         pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
     }
 }

@@ -1,0 +1,59 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import TractionConfiguration
+import TractionService
+#if canImport(TractionControl)
+import TractionControl
+import TractionControlProtocol
+#endif
+
+/// The daemon's main (service) thread: the control socket's service loop
+/// with the `DaemonService` as its handler; after every service tick the
+/// supervisor does the daemon's own duties. Returns once the supervisor has
+/// finished (shutdown released, or the command line's session over).
+enum ServiceLoop {
+    /// How often the service drains the control loop's queues.
+    static let serviceInterval: useconds_t = 2_000
+
+#if canImport(TractionControl)
+    static func run(service: DaemonService, supervisor: DaemonSupervisor, socketPath: String,
+                    configuration: DaemonConfiguration, log: @escaping (String) -> Void) throws {
+        var roles: [Role: [String]] = [:]
+        roles[.viewer] = configuration.socket.roles.viewer
+        roles[.clinician] = configuration.socket.roles.clinician
+        roles[.technician] = configuration.socket.roles.technician
+        roles[.admin] = configuration.socket.roles.admin
+        let serverConfiguration = ControlServerConfiguration(
+            socketPath: socketPath, socketGroup: configuration.socket.group, roleGroups: roles,
+            maxClients: configuration.socket.maxClients, maxMessageBytes: configuration.socket.maxMessageBytes,
+            clientQueueBytes: configuration.socket.clientQueueBytes, daemonUID: getuid())
+        let handler = ControlServiceHandler(service: service) { _ in supervisor.tick() }
+        let server: ControlServer
+        do {
+            server = try ControlServer(configuration: serverConfiguration, handler: handler)
+        } catch {
+            log("tractiond: the control socket \(socketPath) cannot be opened: \(error)")
+            // Without its socket nobody can stop a session: release and leave.
+            service.stopForShutdown()
+            while !service.isReleased { service.serviceTick(sink: nil); usleep(serviceInterval) }
+            throw ExitCode(73)
+        }
+        log("control socket \(socketPath)")
+        server.run(until: { supervisor.finished })
+    }
+#else
+    /// SEAM: until TractionControl (the socket server) is part of the
+    /// build, the service loop runs here without a socket: the same service
+    /// tick and supervisor, no clients.
+    static func run(service: DaemonService, supervisor: DaemonSupervisor, socketPath: String,
+                    configuration: DaemonConfiguration, log: @escaping (String) -> Void) throws {
+        log("tractiond: this build has no control socket (TractionControl missing); \(socketPath) is not opened")
+        while !supervisor.finished {
+            service.serviceTick(sink: nil)
+            supervisor.tick()
+            usleep(serviceInterval)
+        }
+    }
+#endif
+}
