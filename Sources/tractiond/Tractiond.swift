@@ -31,7 +31,8 @@ struct Tractiond: ParsableCommand {
             time; every status line says SIMULATED. Clients talk to the daemon on its control \
             socket (docs/control-protocol.md). --program starts one session as soon as the \
             table is ready. SIGTERM or SIGINT stops any session, waits for the release to \
-            finish, and exits; SIGHUP reads the configuration again (applied between sessions).
+            finish, and exits; SIGHUP reads the configuration again (applied between sessions). \
+            With --simulate, SIGUSR1 opens or closes the simulated harness.
             """,
         version: "0.2.0"
     )
@@ -128,7 +129,8 @@ struct Tractiond: ParsableCommand {
 
         // The simulated table's plant runs in the link, stepped by the loop's clock.
         _ = try? link.tare(at: MonotonicClock.now())
-        let runtime = ControlLoopRuntime(engine: Engine(configuration: engineConfiguration, identity: identity), link: link)
+        let runtime = ControlLoopRuntime(engine: Engine(configuration: engineConfiguration, identity: identity),
+                                         link: SimulatedTableWithInputs(link))
         let realtime = daemonConfiguration.realtimeFIFOPriority.map { RealtimeRequest(fifoPriority: $0) } ?? .none
         let loop = ControlLoopConfiguration(rateHertz: rate, realtime: realtime)
         try runtime.start(configuration: loop)
@@ -217,6 +219,12 @@ struct Tractiond: ParsableCommand {
         signal(SIGINT, handler)
         let hangUp: @convention(c) (Int32) -> Void = { _ in reloadRequested.store(true, ordering: .relaxed) }
         signal(SIGHUP, hangUp)
+        if simulate {
+            let toggleHarness: @convention(c) (Int32) -> Void = { _ in
+                _ = simulatedHarnessOpen.logicalXor(true, ordering: .relaxed)
+            }
+            signal(SIGUSR1, toggleHarness)
+        }
         // A parent may have started us with these signals blocked (a blocked
         // mask survives exec); a daemon that cannot hear SIGTERM cannot
         // release the tension before it is killed.
@@ -225,6 +233,7 @@ struct Tractiond: ParsableCommand {
         sigaddset(&unblock, SIGTERM)
         sigaddset(&unblock, SIGINT)
         sigaddset(&unblock, SIGHUP)
+        sigaddset(&unblock, SIGUSR1)
         pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
     }
 }

@@ -1,0 +1,269 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Testing
+
+/// A JSON-lines client of the control socket, written from
+/// docs/control-protocol.md alone (as any peer would be).
+final class ControlClient {
+    let descriptor: Int32
+    private var buffer: [UInt8] = []
+    private var nextID = 1
+    /// Notifications received while waiting for responses.
+    private(set) var notifications: [[String: Any]] = []
+    private(set) var hello: [String: Any]?
+
+    init(path: String, timeout: Double = 20) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_un()
+            address.sun_family = sa_family_t(AF_UNIX)
+            withUnsafeMutableBytes(of: &address.sun_path) { raw in
+                for (index, byte) in path.utf8.prefix(raw.count - 1).enumerated() { raw[index] = byte }
+            }
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+                }
+            }
+            if connected == 0 {
+                descriptor = fd
+                var timeout = timeval(tv_sec: 10, tv_usec: 0)
+                setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+                break
+            }
+            close(fd)
+            guard Date() < deadline else { throw ClientError("cannot connect to \(path)") }
+            usleep(50_000)
+        }
+        hello = try readMessage()
+    }
+
+    deinit { close(descriptor) }
+
+    struct ClientError: Error, CustomStringConvertible {
+        var description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    /// One message from the daemon, or nil when the connection closed.
+    func readMessage() throws -> [String: Any]? {
+        while true {
+            if let newline = buffer.firstIndex(of: 0x0A) {
+                let line = Array(buffer[..<newline])
+                buffer.removeSubrange(...newline)
+                guard let object = try JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else {
+                    throw ClientError("not a JSON object: \(String(decoding: line, as: UTF8.self))")
+                }
+                return object
+            }
+            var chunk = [UInt8](repeating: 0, count: 65_536)
+            let count = read(descriptor, &chunk, chunk.count)
+            if count <= 0 { return nil }
+            buffer += chunk[..<count]
+        }
+    }
+
+    /// Sends a request and returns its response (`result` or `error`).
+    func call(_ method: String, _ params: [String: Any] = [:]) throws -> [String: Any] {
+        let id = nextID
+        nextID += 1
+        let request: [String: Any] = ["jsonrpc": "2.0", "id": id, "method": method, "params": params]
+        var line = try JSONSerialization.data(withJSONObject: request)
+        line.append(0x0A)
+        _ = line.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        while let message = try readMessage() {
+            if message["id"] as? Int == id { return message }
+            if message["id"] == nil { notifications.append(message) }
+        }
+        throw ClientError("the connection closed before the answer to \(method)")
+    }
+
+    func result(_ method: String, _ params: [String: Any] = [:]) throws -> [String: Any] {
+        let response = try call(method, params)
+        guard let result = response["result"] as? [String: Any] else {
+            throw ClientError("\(method) failed: \(response["error"] ?? "no result")")
+        }
+        return result
+    }
+
+    /// The symbolic code of the error `method` answered with, or nil on success.
+    func errorCode(_ method: String, _ params: [String: Any] = [:]) throws -> (code: String, data: [String: Any])? {
+        let response = try call(method, params)
+        guard let error = response["error"] as? [String: Any], let data = error["data"] as? [String: Any] else {
+            return nil
+        }
+        return (data["code"] as? String ?? "", data)
+    }
+
+    /// Reads notifications until `count` of `method` have arrived (or a cap).
+    func collect(_ method: String, count: Int) throws -> [[String: Any]] {
+        var found = notifications.filter { $0["method"] as? String == method }
+        while found.count < count, let message = try readMessage() {
+            notifications.append(message)
+            if message["method"] as? String == method { found.append(message) }
+        }
+        return found
+    }
+}
+
+/// The socket server is part of this checkout (the daemon opens no socket without it).
+let socketServerIsBuilt = FileManager.default.fileExists(
+    atPath: TractionctlRunner.packageRoot.appendingPathComponent("Sources/TractionControl").path)
+
+/// The real tractiond binary driven over its real control socket.
+@Suite("tractiond over its control socket", .serialized,
+       .enabled(if: socketServerIsBuilt, "needs the socket server (Sources/TractionControl)"))
+struct TractiondSocketTests {
+    let helper = TractiondSimulateTests()
+
+    static func temporaryDirectory() -> String {
+        let path = "/tmp/tractiond-e2e-\(getpid())-\(UUID().uuidString.prefix(6))"
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
+                                                 attributes: [.posixPermissions: 0o700])
+        return path
+    }
+
+    func launchDaemon(directory: String, extra: [String] = []) throws -> (Process, TractiondSimulateTests.Output) {
+        // A configuration file for what only the file can set (the socket's group).
+        let group = getgrgid(getgid()).map { String(cString: $0.pointee.gr_name) } ?? "root"
+        let configuration = """
+            socket:
+              path: \(directory)/control.sock
+              group: \(group)
+            programs:
+              directories: [\(TractionctlRunner.packageRoot.path)/Config/programs]
+            state:
+              directory: \(directory)/state
+            """
+        try FileManager.default.createDirectory(atPath: directory + "/state", withIntermediateDirectories: true)
+        try configuration.write(toFile: directory + "/tractiond.yaml", atomically: true, encoding: .utf8)
+        return try helper.launch(["--simulate", "--no-realtime", "--config", directory + "/tractiond.yaml",
+                                  "--status-interval", "1"] + extra)
+    }
+
+    func waitForState(_ client: ControlClient, _ state: String, upTo seconds: Double = 30) throws -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if try client.result("status")["state"] as? String == state { return true }
+            usleep(100_000)
+        }
+        return false
+    }
+
+    func alarmCodes(_ client: ControlClient) throws -> [String] {
+        (try client.result("alarms.list")["alarms"] as? [[String: Any]] ?? []).compactMap { $0["code"] as? String }
+    }
+
+    nonisolated(unsafe) static let demo: [String: Any] = ["program": "demo",
+                                                          "patient": ["reference": "P-1042", "weight_kg": 75]]
+
+    @Test func aWholeSessionOverTheSocket() throws {
+        let directory = Self.temporaryDirectory()
+        let (process, output) = try launchDaemon(directory: directory)
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        let client = try ControlClient(path: directory + "/control.sock")
+        #expect(client.hello?["method"] as? String == "hello")
+        #expect((client.hello?["params"] as? [String: Any])?["protocol_version"] as? Int == 1)
+        #expect(try waitForState(client, "ready"), "\(output.value)")
+
+        // The harness opened (SIGUSR1 toggles the simulated one): nothing is armed.
+        kill(process.processIdentifier, SIGUSR1)
+        let deadline = Date().addingTimeInterval(10)
+        while try !alarmCodes(client).contains("HARNESS_OPEN") && Date() < deadline { usleep(50_000) }
+        let refused = try client.errorCode("session.arm", Self.demo)
+        #expect(refused?.code == "CONDITION_PRESENT")
+        #expect(refused?.data["conditions"] as? [String] == ["HARNESS_OPEN"])
+        kill(process.processIdentifier, SIGUSR1)
+        while try alarmCodes(client).contains("HARNESS_OPEN") && Date() < deadline { usleep(50_000) }
+
+        let plan = try client.result("session.arm", Self.demo)
+        #expect(plan["program"] as? String == "demo")
+        #expect(try client.errorCode("session.arm", Self.demo)?.code == "SESSION_IN_PROGRESS")
+        #expect(try client.result("subscribe", ["topics": ["telemetry", "session"], "telemetry_hz": 50])["telemetry_hz"]
+            as? Double == 50)
+        #expect(try client.result("session.start", ["confirm": false])["state"] as? String == "treating")
+        let telemetry = try client.collect("telemetry", count: 100)
+        #expect(telemetry.count >= 100)
+        #expect(try client.result("session.pause")["state"] as? String == "paused")
+        #expect(try client.result("session.resume")["state"] as? String == "treating")
+        let adjust = try client.result("session.adjust", ["max_force_n": 100])
+        #expect(adjust["granted_n"] as? Double == 100)
+        let stop = try client.result("session.stop")
+        #expect(stop["state"] as? String == "releasing")
+        #expect(stop["was_running"] as? Bool == true)
+        #expect(try waitForState(client, "ready"))
+        let sessions = try client.result("records.list")["sessions"] as? [[String: Any]] ?? []
+        #expect(sessions.count == 1)
+        #expect(sessions.first?["end_reason"] as? String == "stopped_by_operator")
+        let methods = (sessions.first?["actions"] as? [[String: Any]] ?? []).compactMap { $0["method"] as? String }
+        #expect(methods.contains("session.pause") && methods.contains("session.adjust"))
+        #expect(try client.result("session.stop")["was_running"] as? Bool == false)
+
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(!FileManager.default.fileExists(atPath: directory + "/state/session.json"))
+    }
+
+    @Test func aDaemonKilledMidSessionReportsTheInterruptedSessionAfterItsRestart() throws {
+        let directory = Self.temporaryDirectory()
+        let (first, firstOutput) = try launchDaemon(directory: directory)
+        defer { if first.isRunning { kill(first.processIdentifier, SIGKILL) } }
+        do {
+            let client = try ControlClient(path: directory + "/control.sock")
+            #expect(try waitForState(client, "ready"), "\(firstOutput.value)")
+            _ = try client.result("session.arm", Self.demo)
+            _ = try client.result("session.start", ["confirm": false])
+            let deadline = Date().addingTimeInterval(30)
+            while Date() < deadline {
+                let force = (try client.result("status")["force"] as? [String: Any])?["measured_n"] as? Double ?? 0
+                if force > 30 { break }
+                usleep(100_000)
+            }
+        }
+        #expect(FileManager.default.fileExists(atPath: directory + "/state/session.json"))
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+
+        let (second, output) = try launchDaemon(directory: directory)
+        defer { if second.isRunning { kill(second.processIdentifier, SIGKILL) } }
+        let client = try ControlClient(path: directory + "/control.sock")
+        #expect(helper.waitFor("interrupted session: program demo patient P-1042 started at", in: output))
+        let status = try client.result("status")
+        let interrupted = status["interrupted_session"] as? [String: Any]
+        #expect(interrupted?["program"] as? String == "demo")
+        #expect(interrupted?["patient"] as? String == "P-1042")
+        #expect(try waitForState(client, "ready"))
+        let force = (try client.result("status")["force"] as? [String: Any])?["measured_n"] as? Double ?? 99
+        #expect(abs(force) < 15, "the restarted table holds no tension")
+        let sessions = try client.result("records.list")["sessions"] as? [[String: Any]] ?? []
+        #expect(sessions.first?["end_reason"] as? String == "interrupted")
+        kill(second.processIdentifier, SIGTERM)
+        second.waitUntilExit()
+        #expect(second.terminationStatus == 0)
+    }
+}
+
+/// `tractiond --check-config`: no table, no socket, just the file.
+@Suite("tractiond --check-config")
+struct TractiondCheckConfigTests {
+    let helper = TractiondSimulateTests()
+
+    @Test func checkConfigNamesEveryProblemAndExitsWithEXCONFIG() throws {
+        let directory = TractiondSocketTests.temporaryDirectory()
+        try "loop:\n  rate_hz: fast\n".write(toFile: directory + "/bad.yaml", atomically: true, encoding: .utf8)
+        let (process, output) = try helper.launch(["--check-config", "--config", directory + "/bad.yaml"])
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 78)
+        #expect(output.value.contains("loop.rate_hz"))
+    }
+
+    @Test func checkConfigAcceptsTheShippedExample() throws {
+        let (process, output) = try helper.launch(["--check-config", "--config", "Config/tractiond.yaml"])
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(output.value)")
+    }
+}
