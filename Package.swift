@@ -39,6 +39,7 @@ let package = Package(
         .executable(name: "interlock-model", targets: ["InterlockModel"]),
         .executable(name: "traction-loopbench", targets: ["LoopBenchmark"]),
         .executable(name: "traction-enginebench", targets: ["EngineBenchmark"]),
+        .executable(name: "traction-controlbench", targets: ["ControlBenchmark"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
@@ -189,6 +190,10 @@ let package = Package(
             dependencies: ["TractionDevice", "TractionEngine", "TractionPlant", "TractionReplay", "TractionTherapy"],
             swiftSettings: strictSwift
         ),
+
+        // The control socket against its goals: status round trip, 64
+        // subscribers during a session, RSS and CPU (`make bench`).
+        .executableTarget(name: "ControlBenchmark", swiftSettings: strictSwift),
 
         // The admin and technician command line.
         .executableTarget(

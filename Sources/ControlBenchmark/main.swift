@@ -1,0 +1,271 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+
+// traction-controlbench: the control socket's benchmarks (issue 6, section 8),
+// against the real tractiond binary in simulation:
+//  1. status round trip, p99 (goal <= 1 ms);
+//  2. a session with 64 subscribers at 50 Hz against the same session without
+//     them, in the same run: loop lateness and overruns (goal: unchanged);
+//  3. RSS and CPU of the daemon during the session (goal <= 30 MB, <= 3 % of
+//     a core at 250 Hz).
+// Usage: traction-controlbench --daemon PATH --programs DIR [--seconds N]
+
+struct Options {
+    var daemon = ""
+    var programs = ""
+    var seconds = 10.0
+    var rate = 250.0
+
+    init(_ arguments: [String]) {
+        var iterator = arguments.dropFirst().makeIterator()
+        while let argument = iterator.next() {
+            switch argument {
+            case "--daemon": daemon = iterator.next() ?? ""
+            case "--programs": programs = iterator.next() ?? ""
+            case "--seconds": seconds = Double(iterator.next() ?? "") ?? seconds
+            case "--rate": rate = Double(iterator.next() ?? "") ?? rate
+            default: fail("unknown argument \(argument)")
+            }
+        }
+        if daemon.isEmpty || programs.isEmpty { fail("usage: traction-controlbench --daemon PATH --programs DIR [--seconds N]") }
+    }
+}
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("traction-controlbench: \(message)\n".utf8))
+    exit(2)
+}
+
+func monotonicSeconds() -> Double {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+}
+
+/// A JSON-lines connection to the control socket.
+final class Connection {
+    let descriptor: Int32
+    private var buffer: [UInt8] = []
+    private var nextID = 1
+    var notificationHandler: (([String: Any]) -> Void)?
+
+    init(path: String, timeout: Double = 30) {
+        let deadline = monotonicSeconds() + timeout
+        while true {
+            let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_un()
+            address.sun_family = sa_family_t(AF_UNIX)
+            withUnsafeMutableBytes(of: &address.sun_path) { raw in
+                for (index, byte) in path.utf8.prefix(raw.count - 1).enumerated() { raw[index] = byte }
+            }
+            let result = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+                }
+            }
+            if result == 0 {
+                descriptor = fd
+                _ = readMessage()  // hello
+                return
+            }
+            close(fd)
+            if monotonicSeconds() > deadline { fail("cannot connect to \(path)") }
+            usleep(50_000)
+        }
+    }
+
+    deinit { close(descriptor) }
+
+    func readMessage() -> [String: Any]? {
+        while true {
+            if let newline = buffer.firstIndex(of: 0x0A) {
+                let line = Data(buffer[..<newline])
+                buffer.removeSubrange(...newline)
+                return (try? JSONSerialization.jsonObject(with: line)) as? [String: Any]
+            }
+            var chunk = [UInt8](repeating: 0, count: 65_536)
+            let count = read(descriptor, &chunk, chunk.count)
+            if count <= 0 { return nil }
+            buffer += chunk[..<count]
+        }
+    }
+
+    /// Drains whatever is readable now; returns the number of complete lines.
+    func drainLines() -> Int {
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        let count = read(descriptor, &chunk, chunk.count)
+        guard count > 0 else { return 0 }
+        return chunk[..<count].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+    }
+
+    func call(_ method: String, _ params: [String: Any] = [:]) -> [String: Any] {
+        let id = nextID
+        nextID += 1
+        var line = try! JSONSerialization.data(withJSONObject: ["jsonrpc": "2.0", "id": id, "method": method,
+                                                                "params": params] as [String: Any])
+        line.append(0x0A)
+        _ = line.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        while let message = readMessage() {
+            if message["id"] as? Int == id {
+                if let error = message["error"] { fail("\(method) failed: \(error)") }
+                return message["result"] as? [String: Any] ?? [:]
+            }
+            notificationHandler?(message)
+        }
+        fail("the daemon closed the connection during \(method)")
+    }
+}
+
+func percentile(_ values: [Double], _ p: Double) -> Double {
+    guard !values.isEmpty else { return 0 }
+    let sorted = values.sorted()
+    let index = min(sorted.count - 1, Int((p / 100 * Double(sorted.count)).rounded(.up)) - 1)
+    return sorted[max(0, index)]
+}
+
+/// The daemon's CPU time (user + system) in seconds and its resident set in MB.
+func usage(of pid: pid_t) -> (cpu: Double, rssMB: Double) {
+    let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+    let fields = stat.split(separator: ")").last?.split(separator: " ") ?? []
+    // After the command: state(0) ppid ... utime is field 14 overall, index 11 here.
+    let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+    let cpu = fields.count > 12 ? ((Double(fields[11]) ?? 0) + (Double(fields[12]) ?? 0)) / ticks : 0
+    let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+    let rss = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }
+        .flatMap { Double($0.split(separator: " ").dropFirst().first ?? "") } ?? 0
+    return (cpu, rss / 1024)
+}
+
+/// Loop lateness over a window from the telemetry notifications of one
+/// 250 Hz subscriber: each tick's wake-up time minus its tick number times
+/// the period, relative to the smallest such offset in the window (the
+/// loop's absolute deadlines make this its lateness up to a constant).
+final class LatenessProbe {
+    var samples: [(t: Double, tick: Double)] = []
+    func record(_ message: [String: Any]) {
+        guard message["method"] as? String == "telemetry", let params = message["params"] as? [String: Any],
+              let t = params["t_s"] as? Double, let tick = params["tick"] as? Double else { return }
+        samples.append((t, tick))
+    }
+    func latenessMicroseconds(period: Double) -> [Double] {
+        let offsets = samples.map { $0.t - $0.tick * period }
+        guard let smallest = offsets.min() else { return [] }
+        return offsets.map { ($0 - smallest) * 1e6 }
+    }
+}
+
+let options = Options(CommandLine.arguments)
+let directory = "/tmp/traction-controlbench-\(getpid())"
+try? FileManager.default.createDirectory(atPath: directory + "/state", withIntermediateDirectories: true,
+                                         attributes: [.posixPermissions: 0o700])
+let group = getgrgid(getgid()).map { String(cString: $0.pointee.gr_name) } ?? "root"
+let socketPath = directory + "/control.sock"
+try! """
+    loop:
+      rate_hz: \(Int(options.rate))
+    socket:
+      path: \(socketPath)
+      group: \(group)
+    programs:
+      directories: [\(options.programs)]
+    state:
+      directory: \(directory)/state
+    """.write(toFile: directory + "/tractiond.yaml", atomically: true, encoding: .utf8)
+
+let daemon = Process()
+daemon.executableURL = URL(fileURLWithPath: options.daemon)
+daemon.arguments = ["--simulate", "--config", directory + "/tractiond.yaml", "--status-interval", "3600"]
+daemon.standardError = FileHandle(forWritingAtPath: "/dev/null")
+do { try daemon.run() } catch { fail("cannot start \(options.daemon): \(error)") }
+defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
+let pid = daemon.processIdentifier
+
+let control = Connection(path: socketPath)
+var state = ""
+let readyDeadline = monotonicSeconds() + 30
+while state != "ready" && monotonicSeconds() < readyDeadline {
+    state = control.call("status")["state"] as? String ?? ""
+    usleep(50_000)
+}
+if state != "ready" { fail("the daemon did not become ready (state \(state))") }
+var failures = 0
+@MainActor func verdict(_ met: Bool) -> String {
+    if !met { failures += 1 }
+    return met ? "MET" : "NOT MET"
+}
+
+// 1. Status round trip.
+var roundTrips: [Double] = []
+for _ in 0..<200 { _ = control.call("status") }
+for _ in 0..<5000 {
+    let started = monotonicSeconds()
+    _ = control.call("status")
+    roundTrips.append((monotonicSeconds() - started) * 1e6)
+}
+let statusP99 = percentile(roundTrips, 99)
+print(String(format: "status round trip: p50 %.0f us, p99 %.0f us, max %.0f us (5000 calls); goal p99 <= 1000 us: %@",
+             percentile(roundTrips, 50), statusP99, roundTrips.max() ?? 0, verdict(statusP99 <= 1000)))
+
+// 2 and 3. A session: first without subscribers, then with 64 at 50 Hz.
+_ = control.call("session.arm", ["program": "lumbar-static", "patient": ["reference": "BENCH-1", "weight_kg": 80]])
+_ = control.call("session.start", ["confirm": true])
+let probeConnection = Connection(path: socketPath)
+let probe = LatenessProbe()
+probeConnection.notificationHandler = probe.record
+_ = probeConnection.call("subscribe", ["topics": ["telemetry"], "telemetry_hz": options.rate])
+let period = 1 / options.rate
+
+@MainActor func measureWindow(seconds: Double, subscribers: [Connection]) -> (lateness: [Double], overruns: Double, cpu: Double, rss: Double, lines: Int) {
+    probe.samples.removeAll()
+    let overrunsBefore = (control.call("status")["loop"] as? [String: Any])?["overruns"] as? Double ?? 0
+    let before = usage(of: pid)
+    let end = monotonicSeconds() + seconds
+    var lines = 0
+    var fds = subscribers.map { pollfd(fd: $0.descriptor, events: Int16(POLLIN), revents: 0) }
+    fds.append(pollfd(fd: probeConnection.descriptor, events: Int16(POLLIN), revents: 0))
+    while monotonicSeconds() < end {
+        _ = poll(&fds, nfds_t(fds.count), 20)
+        for index in fds.indices where fds[index].revents & Int16(POLLIN) != 0 {
+            if index == subscribers.count {
+                // Read whole messages for the probe.
+                if let message = probeConnection.readMessage() { probe.record(message) }
+            } else {
+                lines += subscribers[index].drainLines()
+            }
+        }
+    }
+    let after = usage(of: pid)
+    let overrunsAfter = (control.call("status")["loop"] as? [String: Any])?["overruns"] as? Double ?? 0
+    return (probe.latenessMicroseconds(period: period), overrunsAfter - overrunsBefore,
+            (after.cpu - before.cpu) / seconds * 100, after.rssMB, lines)
+}
+
+let quiet = measureWindow(seconds: options.seconds, subscribers: [])
+var subscribers: [Connection] = []
+for _ in 0..<64 {
+    let subscriber = Connection(path: socketPath)
+    _ = subscriber.call("subscribe", ["topics": ["telemetry", "events", "alarms", "session"], "telemetry_hz": 50])
+    subscribers.append(subscriber)
+}
+let busy = measureWindow(seconds: options.seconds, subscribers: subscribers)
+let expectedLines = Int(64 * 50 * options.seconds)
+
+print(String(format: "session without subscribers: loop lateness p99 %.0f us, max %.0f us, overruns %.0f (%d ticks seen)",
+             percentile(quiet.lateness, 99), quiet.lateness.max() ?? 0, quiet.overruns, quiet.lateness.count))
+print(String(format: "session with 64 subscribers at 50 Hz: loop lateness p99 %.0f us, max %.0f us, overruns %.0f; %d of about %d notifications received",
+             percentile(busy.lateness, 99), busy.lateness.max() ?? 0, busy.overruns, busy.lines, expectedLines))
+let latenessUnchanged = percentile(busy.lateness, 99) <= max(percentile(quiet.lateness, 99) * 1.5, percentile(quiet.lateness, 99) + 100)
+print("goal: lateness and overruns unchanged by the subscribers (p99 within 1.5x or +100 us, no new overruns): "
+      + verdict(latenessUnchanged && busy.overruns <= quiet.overruns))
+print(String(format: "daemon during the session (no subscribers): RSS %.1f MB, CPU %.2f %% of a core at %.0f Hz; goal <= 30 MB: %@, <= 3 %%: %@",
+             quiet.rss, quiet.cpu, options.rate, verdict(quiet.rss <= 30), verdict(quiet.cpu <= 3)))
+print(String(format: "daemon with 64 subscribers: RSS %.1f MB, CPU %.2f %% of a core", busy.rss, busy.cpu))
+print("(the session without subscribers has one 250 Hz measuring client, the lateness probe, in both windows)")
+
+_ = control.call("session.stop")
+kill(pid, SIGTERM)
+daemon.waitUntilExit()
+try? FileManager.default.removeItem(atPath: directory)
+exit(failures == 0 ? 0 : 1)
