@@ -63,6 +63,8 @@ public final class DaemonService {
         var request: DaemonRequest
         var plan: PlanResult?
         var requestedForce: Double?
+        /// A queued stop already answered (TIMEOUT) while it is still being sent.
+        var answered = false
     }
 
     private struct PendingArm {
@@ -273,6 +275,7 @@ public final class DaemonService {
         while let first = stopsWaitingForQueue.first {
             guard let id = runtime.submit(.stop, by: first.caller.identity) else { return }
             stopsWaitingForQueue.removeFirst()
+            guard !first.answered else { continue }
             var waiting = first
             waiting.deadline = now + configuration.replyTimeout
             pending[id] = waiting
@@ -290,8 +293,14 @@ public final class DaemonService {
             if waiting.method.changesState { noteAction(waiting.method, caller: waiting.caller, outcome: error.code.rawValue) }
             waiting.respond(.failure(error))
         }
-        for waiting in stopsWaitingForQueue where now >= waiting.deadline + configuration.replyTimeout {
-            log("stop could not be queued for the control loop; still trying")
+        for index in stopsWaitingForQueue.indices where now >= stopsWaitingForQueue[index].deadline
+            && !stopsWaitingForQueue[index].answered {
+            // Still queued for the loop, and retried every tick; the client
+            // learns the daemon is unhealthy.
+            stopsWaitingForQueue[index].answered = true
+            log("stop could not be queued for the control loop within \(configuration.replyTimeout.value) s; still trying")
+            stopsWaitingForQueue[index].respond(.failure(
+                ControlError(.timeout, "the control loop did not take the stop in time; it is still being sent")))
         }
     }
 
@@ -651,14 +660,28 @@ public final class DaemonService {
     }
 
     private func publishTelemetry(_ snapshot: ControlSnapshot, to sink: NotificationSink) {
-        let notification = TelemetryNotification(
-            tS: clock.seconds(snapshot.at), tick: snapshot.ticks, state: snapshot.state.description,
-            activity: snapshot.activity?.rawValue, phase: snapshot.phaseIndex >= 0 ? snapshot.phaseIndex + 1 : nil,
-            targetN: snapshot.targetForce.value, measuredN: snapshot.measuredForce.value,
-            angles: Self.angles(snapshot.angles), timeLeftS: snapshot.timeLeft.value,
-            alarms: snapshot.activeAlarms.isEmpty ? [] : snapshot.activeAlarms.codes.map(\.symbol))
+        guard sink.clientCount > 0 else { return }
         sink.publishTelemetry(tick: snapshot.ticks, loopRateHz: configuration.loopRateHz,
-                              params: ControlJSON.value(notification))
+                              params: telemetryParams(snapshot))
+    }
+
+    /// The `telemetry` notification's params, built directly as a JSON tree:
+    /// this runs at the loop rate, and going through Codable costs several
+    /// times more. Same members as `TelemetryNotification` (absent when nil).
+    func telemetryParams(_ snapshot: ControlSnapshot) -> JSONValue {
+        var members: [String: JSONValue] = [
+            "t_s": .number(clock.seconds(snapshot.at)), "tick": .number(Double(snapshot.ticks)),
+            "state": .string(snapshot.state.description),
+            "target_n": .number(snapshot.targetForce.value), "measured_n": .number(snapshot.measuredForce.value),
+            "angles": .object(["flexion_deg": .number(snapshot.angles.flexion.value),
+                               "lateral_tilt_deg": .number(snapshot.angles.lateralTilt.value),
+                               "rotation_deg": .number(snapshot.angles.rotation.value)]),
+            "time_left_s": .number(snapshot.timeLeft.value),
+            "alarms": .array(snapshot.activeAlarms.isEmpty ? [] : snapshot.activeAlarms.codes.map { .string($0.symbol) }),
+        ]
+        if let activity = snapshot.activity { members["activity"] = .string(activity.rawValue) }
+        if snapshot.phaseIndex >= 0 { members["phase"] = .number(Double(snapshot.phaseIndex + 1)) }
+        return .object(members)
     }
 
     // MARK: Results
