@@ -52,6 +52,8 @@ func runtimeBenchmarks() {
         _ = runtime.submit(.arm(plan, patientReference: "BENCH"), by: "bench")
         _ = runtime.submit(.start(confirmed: true), by: "bench")
         for _ in 0..<(40 * 250) { tick() }
+        precondition(runtime.snapshot.state == .treating && runtime.snapshot.activity == .hold,
+                     "the benchmark measures the hold of a running session")
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations { tick() }
         benchmark.stopMeasurement()
