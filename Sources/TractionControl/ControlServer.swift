@@ -54,6 +54,10 @@ public final class ControlServer {
         audit = AuditLog(capacity: configuration.auditCapacity)
         readBuffer = [UInt8](repeating: 0, count: Self.readChunkBytes)
 
+        // Checked before anything is created on disk.
+        guard configuration.socketPath.utf8.count <= SocketFiles.maximumPathBytes else {
+            throw .socketPathTooLong(path: configuration.socketPath, maximumBytes: SocketFiles.maximumPathBytes)
+        }
         let groupID: UInt32
         if let name = configuration.socketGroup {
             guard let found = groupDatabase.groupID(named: name) else { throw .unknownSocketGroup(name) }
