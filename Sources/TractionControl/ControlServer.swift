@@ -286,13 +286,14 @@ public final class ControlServer {
 
     /// Queues one line for a client. A queue that would exceed
     /// `clientQueueBytes` even after writing what the socket takes now marks
-    /// a slow consumer: it gets `dropped` and is closed.
+    /// a slow consumer: it gets `dropped` and is closed. An empty queue
+    /// always takes one line, however long.
     func enqueue(_ line: [UInt8], to client: ClientConnection) {
         guard !client.isClosing, clients[client.id] != nil else { return }
-        if client.queuedBytes + line.count > configuration.clientQueueBytes {
+        if client.queuedBytes > 0, client.queuedBytes + line.count > configuration.clientQueueBytes {
             flush(client)
             guard clients[client.id] != nil else { return }
-            if client.queuedBytes + line.count > configuration.clientQueueBytes {
+            if client.queuedBytes > 0, client.queuedBytes + line.count > configuration.clientQueueBytes {
                 dropSlowConsumer(client)
                 return
             }
