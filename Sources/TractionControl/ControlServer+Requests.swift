@@ -8,7 +8,8 @@ extension ControlServer {
     func process(_ client: ClientConnection, now: Double) {
         var budget = Self.linesPerTurn
         while budget > 0, !client.isClosing, clients[client.id] != nil,
-              client.queuedBytes <= configuration.clientQueueBytes / 2 {
+              client.queuedBytes <= configuration.clientQueueBytes / 2,
+              client.requestsInFlight < Self.maxRequestsInFlight {
             budget -= 1
             if !client.controlRequestInFlight, let next = client.waitingForControlLoop.popFirst() {
                 dispatch(next, from: client)

@@ -30,11 +30,17 @@ public final class ControlServer {
     /// After EMFILE and the like, accepting pauses briefly instead of spinning.
     private var acceptingResumesAt: Double?
     var isShuttingDown = false
+    /// The thread inside `run`; `publish` from any other is a defect.
+    fileprivate var serviceThread: pthread_t?
 
     /// Lines read from one client per iteration, so a flooding client cannot starve the others.
     static let linesPerTurn = 64
     static let readChunkBytes = 65_536
     static let acceptsPerTurn = 16
+    /// Handler requests of one connection not yet answered; beyond this its
+    /// lines wait (the handler may answer any method later, so without a cap
+    /// a flood would pile up closures).
+    static let maxRequestsInFlight = 256
     static let acceptPauseAfterResourceError = 0.1
 
     /// Audit lines and connection problems; standard error unless replaced (tests).
@@ -100,6 +106,8 @@ public final class ControlServer {
         let interval = max(configuration.serviceInterval.value, 0.001)
         // poll(2) counts whole milliseconds (ppoll is a GNU extension Glibc's module hides).
         let intervalMilliseconds = Int32((interval * 1000).rounded(.up))
+        serviceThread = pthread_self()
+        defer { serviceThread = nil }
         while !stop(), listener != nil {
             var now = monotonicSeconds()
             descriptors.removeAll(keepingCapacity: true)
@@ -229,7 +237,8 @@ public final class ControlServer {
     }
 
     func hasRequestsToProcess(_ client: ClientConnection) -> Bool {
-        guard !client.isClosing, client.queuedBytes <= configuration.clientQueueBytes / 2 else { return false }
+        guard !client.isClosing, client.queuedBytes <= configuration.clientQueueBytes / 2,
+              client.requestsInFlight < Self.maxRequestsInFlight else { return false }
         return !client.inbox.isEmpty || (!client.controlRequestInFlight && !client.waitingForControlLoop.isEmpty)
     }
 
@@ -328,6 +337,7 @@ public final class ControlServer {
 
     /// Sends a notification to every subscriber of `topic` (events, alarms, session).
     public func publish(_ topic: Topic, method: String, params: JSONValue) {
+        assertOnServiceThread()
         var line: [UInt8]?
         for id in clientOrder {
             guard let client = clients[id], client.topics.contains(topic), !client.isClosing else { continue }
@@ -339,6 +349,7 @@ public final class ControlServer {
     /// Sends one control tick's telemetry to each telemetry subscriber whose
     /// rate wants this tick: every n-th tick, n = round(loop rate / telemetry_hz).
     public func publishTelemetry(tick: UInt64, loopRateHz: Double, params: JSONValue) {
+        assertOnServiceThread()
         var line: [UInt8]?
         for id in clientOrder {
             guard let client = clients[id], client.topics.contains(.telemetry), !client.isClosing else { continue }
@@ -349,6 +360,14 @@ public final class ControlServer {
             if line == nil { line = RPCNotification.encodeLine(method: NotificationMethod.telemetry, params: params) }
             enqueue(line!, to: client)
         }
+    }
+}
+
+extension ControlServer {
+    /// The server is not thread-safe: everything must come from the thread in `run`.
+    func assertOnServiceThread() {
+        assert(serviceThread.map { pthread_equal($0, pthread_self()) != 0 } ?? true,
+               "ControlServer used outside its service thread")
     }
 }
 

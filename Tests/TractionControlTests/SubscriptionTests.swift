@@ -38,6 +38,15 @@ import Glibc
         #expect(server.state.handled.withLock { $0.isEmpty })
     }
 
+    @Test func theDefaultRateNeverExceedsASlowLoop() throws {
+        let server = try RunningServer(loopRateHz: 4)
+        defer { server.stop() }
+        let client = try server.connect()
+        _ = try client.readMessage()
+        let answer = try client.call("subscribe", id: 1, params: ["topics": ["telemetry"]])
+        #expect(answer["result"]?["telemetry_hz"] == 4)
+    }
+
     @Test func telemetryIsDecimatedPerSubscriberAndTopicsAreKeptApart() throws {
         let server = try RunningServer(loopRateHz: 250)
         defer { server.stop() }
