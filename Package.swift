@@ -34,6 +34,7 @@ let package = Package(
         .library(name: "TractionEngine", targets: ["TractionEngine"]),
         .library(name: "TractionPlant", targets: ["TractionPlant"]),
         .library(name: "TractionTherapy", targets: ["TractionTherapy"]),
+        .library(name: "TractionConfiguration", targets: ["TractionConfiguration"]),
         .executable(name: "tractiond", targets: ["tractiond"]),
         .executable(name: "tractionctl", targets: ["tractionctl"]),
         .executable(name: "interlock-model", targets: ["InterlockModel"]),
@@ -45,6 +46,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
     ],
     targets: [
         // The table boundary: physical units, telemetry, commands, identity and
@@ -133,6 +135,18 @@ let package = Package(
         .target(
             name: "TractionControl",
             dependencies: ["TractionControlProtocol", "TractionDevice"],
+            swiftSettings: strictSwift
+        ),
+
+        // The daemon's configuration file (YAML or TOML): schema, defaults,
+        // validation against SAFETY.md, mapping to the engine, reload policy.
+        .target(
+            name: "TractionConfiguration",
+            dependencies: [
+                "TractionDevice", "TractionSafety", "TractionTherapy", "TractionEngine",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
             swiftSettings: strictSwift
         ),
 
@@ -248,6 +262,14 @@ let package = Package(
             name: "TractionEngineTests",
             dependencies: [
                 "TractionEngine", "TractionPlant", "TractionSafety", "TractionTherapy", "TractionDevice",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "TractionConfigurationTests",
+            dependencies: [
+                "TractionConfiguration", "TractionEngine", "TractionSafety", "TractionTherapy", "TractionDevice",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: strictSwift

@@ -1,0 +1,68 @@
+import Yams
+
+/// Turns YAML text into a `ConfigurationNode` tree with line numbers.
+enum YAMLConfigurationParser {
+    static func parse(_ text: String, file: String) throws(ConfigurationError) -> ConfigurationNode {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            throw ConfigurationError(file: file, problems: [problem(for: error)])
+        } catch {
+            throw ConfigurationError(file: file, problems: [
+                ConfigurationProblem(keyPath: "", line: nil, value: nil, reason: "cannot be read as YAML: \(error)"),
+            ])
+        }
+        // An empty file is a valid configuration: every key takes its default.
+        guard let root else { return ConfigurationNode(.table([]), line: 1) }
+        return convert(root)
+    }
+
+    private static func convert(_ node: Node) -> ConfigurationNode {
+        let line = node.mark?.line
+        switch node {
+        case .mapping(let mapping):
+            let entries = mapping.map { pair in
+                ConfigurationNode.Entry(key: pair.key.string ?? "\(pair.key)", node: convert(pair.value))
+            }
+            return ConfigurationNode(.table(entries), line: line)
+        case .sequence(let sequence):
+            return ConfigurationNode(.array(sequence.map(convert)), line: line)
+        case .scalar(let scalar):
+            return ConfigurationNode(scalarValue(scalar, node: node), line: line)
+        case .alias:
+            return ConfigurationNode(.string("\(node)"), line: line)
+        }
+    }
+
+    /// YAML 1.1 core-schema resolution as Yams applies it: an unquoted `250`
+    /// is an integer, `0.05` a number, `true` a boolean; anything quoted is a
+    /// string.
+    private static func scalarValue(_ scalar: Node.Scalar, node: Node) -> ConfigurationNode.Value {
+        switch Tag.Name(rawValue: node.tag.rawValue) {
+        case .null: return .null
+        case .bool: return node.bool.map { .bool($0) } ?? .string(scalar.string)
+        case .int: return node.int.map { .integer($0) } ?? .string(scalar.string)
+        case .float: return node.float.map { .float(Double($0)) } ?? .string(scalar.string)
+        default: return .string(scalar.string)
+        }
+    }
+
+    private static func problem(for error: YamlError) -> ConfigurationProblem {
+        switch error {
+        case .scanner(let context, let problem, let mark, _),
+             .parser(let context, let problem, let mark, _),
+             .composer(let context, let problem, let mark, _):
+            let contextText = context.map { "\($0.text) (from line \($0.mark.line)): " } ?? ""
+            return ConfigurationProblem(keyPath: "", line: mark.line, value: nil,
+                                        reason: "YAML syntax: \(contextText)\(problem)")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return ConfigurationProblem(keyPath: "", line: context.mark.line, value: nil,
+                                        reason: "a key appears twice in one mapping: \(duplicates.joined(separator: ", "))")
+        case .reader(let problem, _, _, _):
+            return ConfigurationProblem(keyPath: "", line: nil, value: nil, reason: "not readable text: \(problem)")
+        default:
+            return ConfigurationProblem(keyPath: "", line: nil, value: nil, reason: "YAML error: \(error)")
+        }
+    }
+}
