@@ -56,7 +56,10 @@ struct AcceptedRequest {
 final class ClientConnection {
     let id: UInt64
     let descriptor: Int32
-    let peer: PeerIdentity
+    /// Its role is resolved again when the role groups are reconfigured.
+    var peer: PeerIdentity
+    /// `client_queue_bytes` when it connected (a reload applies to later connections).
+    let queueLimit: Int
     /// The loop rate the `hello` announced: the ceiling of `telemetry_hz`.
     let loopRateHz: Double
 
@@ -84,8 +87,9 @@ final class ClientConnection {
     var telemetryHz = SubscribeParams.defaultTelemetryHz
     var lastTelemetryTick: UInt64?
 
-    init(id: UInt64, descriptor: Int32, peer: PeerIdentity, loopRateHz: Double, maxMessageBytes: Int) {
+    init(id: UInt64, descriptor: Int32, peer: PeerIdentity, loopRateHz: Double, maxMessageBytes: Int, queueLimit: Int) {
         self.id = id
+        self.queueLimit = queueLimit
         self.descriptor = descriptor
         self.peer = peer
         self.loopRateHz = loopRateHz

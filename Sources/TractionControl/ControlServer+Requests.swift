@@ -8,7 +8,7 @@ extension ControlServer {
     func process(_ client: ClientConnection, now: Double) {
         var budget = Self.linesPerTurn
         while budget > 0, !client.isClosing, clients[client.id] != nil,
-              client.queuedBytes <= configuration.clientQueueBytes / 2,
+              client.queuedBytes <= client.queueLimit / 2,
               client.requestsInFlight < Self.maxRequestsInFlight {
             budget -= 1
             if !client.controlRequestInFlight, let next = client.waitingForControlLoop.popFirst() {
@@ -20,7 +20,7 @@ extension ControlServer {
             case .line(let line):
                 handleLine(line, from: client)
             case .tooLong:
-                let limit = configuration.maxMessageBytes
+                let limit = client.framer.maximumLineBytes
                 sendAndClose(client, ControlError(.messageTooLarge,
                                                   "a message is longer than \(limit) bytes; closing the connection",
                                                   data: ["max_message_bytes": .number(Double(limit))]), now: now)

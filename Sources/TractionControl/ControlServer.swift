@@ -16,9 +16,9 @@ import TractionDevice
 /// No socket is ever blocking, so no client can hold that thread, and the
 /// control thread is reached only through the handler.
 public final class ControlServer {
-    public let configuration: ControlServerConfiguration
+    public private(set) var configuration: ControlServerConfiguration
     let handler: any ControlRequestHandler
-    let roleResolver: RoleResolver
+    private(set) var roleResolver: RoleResolver
     private var listener: ListeningSocket?
     var clients: [UInt64: ClientConnection] = [:]
     /// Accept order; the starting point rotates every iteration.
@@ -91,6 +91,25 @@ public final class ControlServer {
             Glibc.close(listener.descriptor)
             SocketFiles.removeIfOurs(listener)
             self.listener = nil
+        }
+    }
+
+    /// Applies the `socket.*` keys that may change between sessions
+    /// (docs/configuration.md): connection limit, message and queue sizes
+    /// for connections made from now on; the role groups at once, for every
+    /// connection (a removed group stops granting its role immediately).
+    public func reconfigure(roleGroups: [Role: [String]], maxClients: Int, maxMessageBytes: Int, clientQueueBytes: Int) {
+        assertOnServiceThread()
+        precondition(maxClients > 0 && maxMessageBytes >= 2 && clientQueueBytes > 0,
+                     "control server limits must be positive")
+        configuration.roleGroups = roleGroups
+        configuration.maxClients = maxClients
+        configuration.maxMessageBytes = maxMessageBytes
+        configuration.clientQueueBytes = clientQueueBytes
+        roleResolver.roleGroups = roleGroups
+        for client in clients.values {
+            let credentials = PeerCredentials(pid: client.peer.pid, uid: client.peer.uid, gid: client.peer.gid)
+            client.peer = roleResolver.identity(of: credentials)
         }
     }
 
@@ -203,7 +222,8 @@ public final class ControlServer {
             hello.pid = peer.pid
             hello.maxMessageBytes = configuration.maxMessageBytes
             let client = ClientConnection(id: nextClientID, descriptor: descriptor, peer: peer,
-                                          loopRateHz: hello.loopRateHz, maxMessageBytes: configuration.maxMessageBytes)
+                                          loopRateHz: hello.loopRateHz, maxMessageBytes: configuration.maxMessageBytes,
+                                          queueLimit: configuration.clientQueueBytes)
             nextClientID += 1
             clients[client.id] = client
             clientOrder.append(client.id)
@@ -233,11 +253,11 @@ public final class ControlServer {
     /// input, while earlier lines wait, and while its queue is over half full.
     func wantsToRead(_ client: ClientConnection) -> Bool {
         !client.isClosing && !client.inputEnded && client.inbox.isEmpty
-            && client.queuedBytes <= configuration.clientQueueBytes / 2
+            && client.queuedBytes <= client.queueLimit / 2
     }
 
     func hasRequestsToProcess(_ client: ClientConnection) -> Bool {
-        guard !client.isClosing, client.queuedBytes <= configuration.clientQueueBytes / 2,
+        guard !client.isClosing, client.queuedBytes <= client.queueLimit / 2,
               client.requestsInFlight < Self.maxRequestsInFlight else { return false }
         return !client.inbox.isEmpty || (!client.controlRequestInFlight && !client.waitingForControlLoop.isEmpty)
     }
@@ -299,10 +319,10 @@ public final class ControlServer {
     /// always takes one line, however long.
     func enqueue(_ line: [UInt8], to client: ClientConnection) {
         guard !client.isClosing, clients[client.id] != nil else { return }
-        if client.queuedBytes > 0, client.queuedBytes + line.count > configuration.clientQueueBytes {
+        if client.queuedBytes > 0, client.queuedBytes + line.count > client.queueLimit {
             flush(client)
             guard clients[client.id] != nil else { return }
-            if client.queuedBytes > 0, client.queuedBytes + line.count > configuration.clientQueueBytes {
+            if client.queuedBytes > 0, client.queuedBytes + line.count > client.queueLimit {
                 dropSlowConsumer(client)
                 return
             }

@@ -108,6 +108,49 @@ struct PeerRoleOverSocketTests {
         }
     }
 
+    @Test func removingAGroupFromARoleTakesEffectOnOpenConnections() throws {
+        let server = try RunningServer { configuration in
+            configuration.socketGroup = "nogroup"
+            configuration.roleGroups = [.viewer: ["nogroup"]]
+        }
+        defer { server.stop() }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable("setpriv")!)
+        process.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups",
+                             executable("socat")!, "-t", "5", "-", "UNIX-CONNECT:\(server.socketPath)"]
+        let input = Pipe()
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        var pending = Data()
+        func nextMessage() throws -> JSONValue {
+            while true {
+                if let end = pending.firstIndex(of: 0x0A) {
+                    let line = pending[pending.startIndex..<end]
+                    pending = Data(pending[(end + 1)...])
+                    return try JSONDecoder().decode(JSONValue.self, from: Data(line))
+                }
+                let more = output.fileHandleForReading.availableData
+                try #require(!more.isEmpty, "socat ended early")
+                pending.append(more)
+            }
+        }
+        #expect(try nextMessage()["params"]?["role"] == "viewer")
+        input.fileHandleForWriting.write(Data((#"{"jsonrpc":"2.0","id":1,"method":"status"}"# + "\n").utf8))
+        #expect(try nextMessage()["result"] != nil)
+        server.state.onServiceThreadAndWait { server in
+            server.reconfigure(roleGroups: [.viewer: ["traction-view"]], maxClients: 128, maxMessageBytes: 65_536,
+                               clientQueueBytes: 262_144)
+        }
+        input.fileHandleForWriting.write(Data((#"{"jsonrpc":"2.0","id":2,"method":"status"}"# + "\n").utf8))
+        let denied = try nextMessage()
+        #expect(denied["id"] == 2)
+        #expect(denied.errorData?["role"] == .null)
+        try input.fileHandleForWriting.close()
+        process.waitUntilExit()
+    }
+
     @Test func aTechnicianByGroupMayTareButNotReloadAndIsTold() throws {
         var database = FixedGroupDatabase()
         database.users[4321] = UserRecord(name: "carol", primaryGroupID: 65534)

@@ -41,6 +41,16 @@ final class HarnessState: Sendable {
         commands.withLock { $0.append(command) }
     }
 
+    /// Runs `command` in the next service tick and returns once it has run.
+    func onServiceThreadAndWait(_ command: @escaping @Sendable (ControlServer) -> Void) {
+        let done = DispatchSemaphore(value: 0)
+        onServiceThread { server in
+            command(server)
+            done.signal()
+        }
+        done.wait()
+    }
+
     func logged(containing text: String) -> [String] {
         logs.withLock { $0.filter { $0.contains(text) } }
     }

@@ -186,6 +186,30 @@ import Glibc
         #expect(messages.allSatisfy { $0["result"] != nil })
     }
 
+    @Test func reconfiguredSizesApplyToLaterConnectionsOnly() throws {
+        let server = try RunningServer()
+        defer { server.stop() }
+        let before = try server.connect()
+        #expect(try before.readMessage()?["params"]?["max_message_bytes"] == 65_536)
+        server.state.onServiceThreadAndWait { server in
+            server.reconfigure(roleGroups: ControlServerConfiguration.defaultRoleGroups, maxClients: 2,
+                               maxMessageBytes: 1024, clientQueueBytes: 8192)
+        }
+        let after = try server.connect()
+        #expect(try after.readMessage()?["params"]?["max_message_bytes"] == 1024)
+        let long = #"{"jsonrpc":"2.0","id":1,"method":"status","params":{"pad":""#
+            + String(repeating: "z", count: 2000) + "\"}}\n"
+        try before.send(long)
+        #expect(try before.response(id: 1)["result"] != nil)
+        try after.send(long)
+        #expect(try after.readUntilClosed().map(\.errorCode) == ["MESSAGE_TOO_LARGE"])
+        #expect(server.waitUntil { server.state.clientCount.load(ordering: .acquiring) == 1 })
+        let second = try server.connect()
+        #expect(try second.readMessage()?["method"] == "hello")
+        let third = try server.connect()
+        #expect(try third.readUntilClosed().first?.errorData?["max_clients"] == 2)
+    }
+
     @Test func theOneHundredTwentyNinthClientIsRefusedAndTheOthersKeepWorking() throws {
         let server = try RunningServer()
         defer { server.stop() }
