@@ -94,6 +94,7 @@ extension ControlServer {
         var answered = false
         handler.handle(request.method, params: request.params, from: peer) { [weak self] outcome in
             guard let self else { return }
+            self.assertOnServiceThread()
             guard !answered else {
                 self.logSink("control: defect: \(request.method.rawValue) was answered twice; the second answer is ignored")
                 return
@@ -167,7 +168,7 @@ extension ControlServer {
         let hz = request.telemetryHz ?? min(SubscribeParams.defaultTelemetryHz, ceiling)
         guard hz.isFinite, hz > 0, hz <= ceiling else {
             return .failure(ControlJSON.invalid(
-                "telemetry_hz", "must be above 0 and at most the loop rate, \(client.loopRateHz.formatted) Hz"))
+                "telemetry_hz", "must be above 0 and at most the loop rate, \(client.loopRateHz.compactText) Hz"))
         }
         client.topics = Set(request.topics)
         client.telemetryHz = hz

@@ -286,7 +286,7 @@ public final class ControlServer {
                 let seconds = configuration.incompleteLineTimeout.value
                 let error = ControlError(
                     .messageIncomplete,
-                    "a message stayed incomplete (no line feed) for \(seconds.formatted) s; closing the connection")
+                    "a message stayed incomplete (no line feed) for \(seconds.compactText) s; closing the connection")
                 sendAndClose(client, error, now: now)
             }
         }
@@ -400,7 +400,7 @@ extension timespec {
 
 extension Double {
     /// "10" for whole numbers, "0.5" otherwise: for messages.
-    var formatted: String {
+    var compactText: String {
         rounded() == self && abs(self) < 1e15 ? String(Int64(self)) : String(self)
     }
 }
