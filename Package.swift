@@ -29,6 +29,7 @@ let package = Package(
         // Libraries for the benchmark package in Benchmarks/.
         .library(name: "TractionDevice", targets: ["TractionDevice"]),
         .library(name: "TractionControlProtocol", targets: ["TractionControlProtocol"]),
+        .library(name: "TractionControl", targets: ["TractionControl"]),
         .library(name: "TractionDaemon", targets: ["TractionDaemon"]),
         .library(name: "TractionEngine", targets: ["TractionEngine"]),
         .library(name: "TractionPlant", targets: ["TractionPlant"]),
@@ -129,6 +130,15 @@ let package = Package(
         // envelopes, typed params and results, error codes, roles (pure).
         .target(name: "TractionControlProtocol", swiftSettings: strictSwift),
 
+        // The control socket server: socket files, peer credentials and roles,
+        // framing, per-client queues, subscriptions and the audit list, on one
+        // service thread (docs/control-protocol.md).
+        .target(
+            name: "TractionControl",
+            dependencies: ["TractionControlProtocol", "TractionDevice"],
+            swiftSettings: strictSwift
+        ),
+
         // The daemon's configuration file (YAML or TOML): schema, defaults,
         // validation against SAFETY.md, mapping to the engine, reload policy.
         .target(
@@ -215,6 +225,15 @@ let package = Package(
         .testTarget(
             name: "TractionControlProtocolTests",
             dependencies: ["TractionControlProtocol", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: strictSwift
+        ),
+        // The server over real Unix sockets in a temporary directory.
+        .testTarget(
+            name: "TractionControlTests",
+            dependencies: [
+                "TractionControl", "TractionControlProtocol", "TractionDevice",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
             swiftSettings: strictSwift
         ),
         .testTarget(
