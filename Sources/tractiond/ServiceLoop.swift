@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import ArgumentParser
 import TractionConfiguration
 import TractionService
 #if canImport(TractionControl)
@@ -34,6 +35,13 @@ enum ServiceLoop {
             server = try ControlServer(configuration: serverConfiguration, handler: handler)
         } catch {
             log("tractiond: the control socket \(socketPath) cannot be opened: \(error)")
+            if supervisor.simulated {
+                // A demonstration on a machine without the daemon's group or
+                // run directory: the simulation runs on, without clients.
+                log("tractiond: SIMULATION continues without a control socket")
+                runWithoutSocket(service: service, supervisor: supervisor)
+                return
+            }
             // Without its socket nobody can stop a session: release and leave.
             service.stopForShutdown()
             while !service.isReleased { service.serviceTick(sink: nil); usleep(serviceInterval) }
@@ -49,11 +57,16 @@ enum ServiceLoop {
     static func run(service: DaemonService, supervisor: DaemonSupervisor, socketPath: String,
                     configuration: DaemonConfiguration, log: @escaping (String) -> Void) throws {
         log("tractiond: this build has no control socket (TractionControl missing); \(socketPath) is not opened")
+        runWithoutSocket(service: service, supervisor: supervisor)
+    }
+#endif
+
+    /// The service loop with no clients.
+    static func runWithoutSocket(service: DaemonService, supervisor: DaemonSupervisor) {
         while !supervisor.finished {
             service.serviceTick(sink: nil)
             supervisor.tick()
             usleep(serviceInterval)
         }
     }
-#endif
 }
