@@ -4,7 +4,7 @@ import Glibc
 import ArgumentParser
 import TractionConfiguration
 import TractionService
-#if canImport(TractionControl)
+#if TRACTION_CONTROL_SERVER
 import TractionControl
 import TractionControlProtocol
 #endif
@@ -17,7 +17,7 @@ enum ServiceLoop {
     /// How often the service drains the control loop's queues.
     static let serviceInterval: useconds_t = 2_000
 
-#if canImport(TractionControl)
+#if TRACTION_CONTROL_SERVER
     static func run(service: DaemonService, supervisor: DaemonSupervisor, socketPath: String,
                     configuration: DaemonConfiguration, log: @escaping (String) -> Void) throws {
         var roles: [Role: [String]] = [:]
@@ -51,9 +51,11 @@ enum ServiceLoop {
         server.run(until: { supervisor.finished })
     }
 #else
-    /// SEAM: until TractionControl (the socket server) is part of the
-    /// build, the service loop runs here without a socket: the same service
-    /// tick and supervisor, no clients.
+    /// SEAM: until TractionControl (the socket server) is part of the build
+    /// (Package.swift: the dependency on "TractionControl" and
+    /// `.define("TRACTION_CONTROL_SERVER")` for TractionService and
+    /// tractiond), the service loop runs here without a socket: the same
+    /// service tick and supervisor, no clients.
     static func run(service: DaemonService, supervisor: DaemonSupervisor, socketPath: String,
                     configuration: DaemonConfiguration, log: @escaping (String) -> Void) throws {
         log("tractiond: this build has no control socket (TractionControl missing); \(socketPath) is not opened")
