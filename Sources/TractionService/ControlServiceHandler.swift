@@ -1,4 +1,4 @@
-#if canImport(TractionControl)
+#if TRACTION_CONTROL_SERVER
 import TractionControl
 import TractionControlProtocol
 

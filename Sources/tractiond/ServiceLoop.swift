@@ -1,9 +1,10 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import ArgumentParser
 import TractionConfiguration
 import TractionService
-#if canImport(TractionControl)
+#if TRACTION_CONTROL_SERVER
 import TractionControl
 import TractionControlProtocol
 #endif
@@ -16,7 +17,7 @@ enum ServiceLoop {
     /// How often the service drains the control loop's queues.
     static let serviceInterval: useconds_t = 2_000
 
-#if canImport(TractionControl)
+#if TRACTION_CONTROL_SERVER
     static func run(service: DaemonService, supervisor: DaemonSupervisor, socketPath: String,
                     configuration: DaemonConfiguration, log: @escaping (String) -> Void) throws {
         var roles: [Role: [String]] = [:]
@@ -34,6 +35,13 @@ enum ServiceLoop {
             server = try ControlServer(configuration: serverConfiguration, handler: handler)
         } catch {
             log("tractiond: the control socket \(socketPath) cannot be opened: \(error)")
+            if supervisor.simulated {
+                // A demonstration on a machine without the daemon's group or
+                // run directory: the simulation runs on, without clients.
+                log("tractiond: SIMULATION continues without a control socket")
+                runWithoutSocket(service: service, supervisor: supervisor)
+                return
+            }
             // Without its socket nobody can stop a session: release and leave.
             service.stopForShutdown()
             while !service.isReleased { service.serviceTick(sink: nil); usleep(serviceInterval) }
@@ -43,17 +51,24 @@ enum ServiceLoop {
         server.run(until: { supervisor.finished })
     }
 #else
-    /// SEAM: until TractionControl (the socket server) is part of the
-    /// build, the service loop runs here without a socket: the same service
-    /// tick and supervisor, no clients.
+    /// SEAM: until TractionControl (the socket server) is part of the build
+    /// (Package.swift: the dependency on "TractionControl" and
+    /// `.define("TRACTION_CONTROL_SERVER")` for TractionService and
+    /// tractiond), the service loop runs here without a socket: the same
+    /// service tick and supervisor, no clients.
     static func run(service: DaemonService, supervisor: DaemonSupervisor, socketPath: String,
                     configuration: DaemonConfiguration, log: @escaping (String) -> Void) throws {
         log("tractiond: this build has no control socket (TractionControl missing); \(socketPath) is not opened")
+        runWithoutSocket(service: service, supervisor: supervisor)
+    }
+#endif
+
+    /// The service loop with no clients.
+    static func runWithoutSocket(service: DaemonService, supervisor: DaemonSupervisor) {
         while !supervisor.finished {
             service.serviceTick(sink: nil)
             supervisor.tick()
             usleep(serviceInterval)
         }
     }
-#endif
 }

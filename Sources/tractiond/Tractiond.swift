@@ -134,6 +134,8 @@ struct Tractiond: ParsableCommand {
         let realtime = daemonConfiguration.realtimeFIFOPriority.map { RealtimeRequest(fifoPriority: $0) } ?? .none
         let loop = ControlLoopConfiguration(rateHertz: rate, realtime: realtime)
         try runtime.start(configuration: loop)
+        // The control thread must end before the runtime goes, whichever way run() leaves.
+        defer { runtime.stop() }
         let mode = runtime.controlThread?.realtimeMode.map(String.init(describing:)) ?? "unknown"
         log("SIMULATED table \(identity.serialNumber), firmware \(identity.firmwareVersion); loop \(Int(rate)) Hz, \(mode)")
 
@@ -161,7 +163,6 @@ struct Tractiond: ParsableCommand {
                                           stopAfter: seconds)
         try ServiceLoop.run(service: service, supervisor: supervisor,
                             socketPath: socket ?? running.socket.path, configuration: running, log: { log(prefix + $0) })
-        runtime.stop()
         log("SIMULATED: stopped")
     }
 
