@@ -170,10 +170,10 @@ let package = Package(
         .target(
             name: "TractionService",
             dependencies: [
-                "TractionDaemon", "TractionControlProtocol", "TractionDevice", "TractionEngine", "TractionSafety",
-                "TractionTherapy",
+                "TractionDaemon", "TractionControl", "TractionControlProtocol", "TractionDevice", "TractionEngine",
+                "TractionSafety", "TractionTherapy",
             ],
-            swiftSettings: strictSwift
+            swiftSettings: strictSwift + [.define("TRACTION_CONTROL_SERVER")]
         ),
 
         // Measures control-loop lateness and overruns (`make bench`).
@@ -188,10 +188,10 @@ let package = Package(
             name: "tractiond",
             dependencies: [
                 "TractionDaemon", "TractionDevice", "TractionEngine", "TractionPlant", "TractionSafety",
-                "TractionTherapy", "TractionSerial", "TractionService", "TractionConfiguration", "TractionControlProtocol",
+                "TractionTherapy", "TractionSerial", "TractionService", "TractionConfiguration", "TractionControlProtocol", "TractionControl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            swiftSettings: strictSwift
+            swiftSettings: strictSwift + [.define("TRACTION_CONTROL_SERVER")]
         ),
 
         // Replay speed and force tracking against their goals (`make bench`).
