@@ -119,13 +119,13 @@ public final class DaemonService {
         do throws(ControlError) {
             switch method {
             case .status:
-                _ = try ControlJSON.decodeParams(params, as: NoParams.self)
-                respond(.success(ControlJSON.value(status(clients: sink?.clientCount ?? 0))))
+                try Self.expectNoParams(params)
+                respond(.success(statusJSON(clients: sink?.clientCount ?? 0)))
             case .deviceInfo:
-                _ = try ControlJSON.decodeParams(params, as: NoParams.self)
+                try Self.expectNoParams(params)
                 respond(.success(ControlJSON.value(deviceInfo())))
             case .programsList:
-                _ = try ControlJSON.decodeParams(params, as: NoParams.self)
+                try Self.expectNoParams(params)
                 respond(.success(ControlJSON.value(programsList())))
             case .programsShow:
                 let show = try ControlJSON.decodeParams(params, as: ProgramShowParams.self)
@@ -152,10 +152,10 @@ public final class DaemonService {
                 _ = try submit(.start(confirmed: start.confirm ?? false), method: method, caller: caller,
                                respond: respond)
             case .sessionPause:
-                _ = try ControlJSON.decodeParams(params, as: NoParams.self)
+                try Self.expectNoParams(params)
                 _ = try submit(.pause, method: method, caller: caller, respond: respond)
             case .sessionResume:
-                _ = try ControlJSON.decodeParams(params, as: NoParams.self)
+                try Self.expectNoParams(params)
                 _ = try submit(.resume, method: method, caller: caller, respond: respond)
             case .sessionAdjust:
                 let adjust = try ControlJSON.decodeParams(params, as: AdjustParams.self)
@@ -168,17 +168,17 @@ public final class DaemonService {
                 // Params are not checked: a stop with a misspelt member still stops.
                 stop(caller: caller, respond: respond)
             case .alarmsList:
-                _ = try ControlJSON.decodeParams(params, as: NoParams.self)
+                try Self.expectNoParams(params)
                 respond(.success(ControlJSON.value(AlarmsListResult(alarms: activeAlarms()))))
             case .alarmsAcknowledge:
                 let acknowledge = try ControlJSON.decodeParams(params, as: AcknowledgeParams.self)
                 let request = try Self.acknowledgeRequest(acknowledge)
                 _ = try submit(request, method: method, caller: caller, respond: respond)
             case .faultsReset:
-                _ = try ControlJSON.decodeParams(params, as: NoParams.self)
+                try Self.expectNoParams(params)
                 _ = try submit(.reset, method: method, caller: caller, respond: respond)
             case .deviceTare:
-                _ = try ControlJSON.decodeParams(params, as: NoParams.self)
+                try Self.expectNoParams(params)
                 _ = try submit(.tare, method: method, caller: caller, respond: respond)
             case .recordsList:
                 let list = try ControlJSON.decodeParams(params, as: RecordsParams.self)
@@ -188,7 +188,7 @@ public final class DaemonService {
                 }
                 respond(.success(ControlJSON.value(RecordsResult(sessions: records.newest(limit)))))
             case .configReload:
-                _ = try ControlJSON.decodeParams(params, as: NoParams.self)
+                try Self.expectNoParams(params)
                 respond(.success(ControlJSON.value(try reloadConfiguration(by: caller))))
             case .subscribe, .unsubscribe, .auditList:
                 // The server answers these itself.
@@ -241,8 +241,19 @@ public final class DaemonService {
             && snapshot.measuredForce < engineConfiguration.safety.slackForce
     }
 
-    /// The latest p99 lateness of the control loop, in microseconds.
-    public var p99LatenessMicroseconds: Double { statistics.latenessMicroseconds(atPercentile: 99) }
+    /// The p99 lateness of the control loop since the start, in
+    /// microseconds, recomputed at most every quarter second (a percentile
+    /// walks the whole histogram; `status` must stay cheap).
+    public var p99LatenessMicroseconds: Double {
+        let now = MonotonicClock.now()
+        if now - p99ComputedAt >= Seconds(0.25) || p99ComputedAt == .origin {
+            p99ComputedAt = now
+            cachedP99 = statistics.samples > 0 ? statistics.latenessMicroseconds(atPercentile: 99) : 0
+        }
+        return cachedP99
+    }
+    private var cachedP99 = 0.0
+    private var p99ComputedAt = MonotonicInstant.origin
 
     // MARK: Control-loop requests
 
@@ -354,6 +365,16 @@ public final class DaemonService {
             return ControlJSON.value(TareResult(tared: true))
         default:
             return ControlJSON.value(StateResult(state: state))
+        }
+    }
+
+    /// Checks that a method without params got none: the common case
+    /// (absent or `{}`) without a trip through Codable.
+    static func expectNoParams(_ params: JSONValue?) throws(ControlError) {
+        switch params {
+        case nil, .null?: return
+        case .object(let members)? where members.isEmpty: return
+        default: try Self.expectNoParams(params)
         }
     }
 
@@ -736,11 +757,73 @@ public final class DaemonService {
             loop: LoopStatus(rateHz: configuration.loopRateHz,
                              realtime: thread?.realtimeMode.map(String.init(describing:)) ?? configuration.realtime,
                              degraded: thread?.realtimeMode?.isDegraded ?? configuration.realtimeDegraded,
-                             p99LatenessUs: statistics.samples > 0 ? p99LatenessMicroseconds.rounded() : 0,
+                             p99LatenessUs: p99LatenessMicroseconds.rounded(),
                              overruns: thread?.overruns ?? snapshot.overruns),
             daemon: DaemonStatus(version: configuration.daemonVersion, uptimeS: clock.seconds(MonotonicClock.now()),
                                  clients: clients),
             recordsProblem: recordsProblem)
+    }
+
+    /// `status` as a JSON tree, built directly: it is the method clients
+    /// poll, and a trip through Codable costs more than the rest of the
+    /// round trip. The same members as `StatusResult` (absent when nil,
+    /// except the documented nulls `session`, `last_session_end` and
+    /// `interrupted_session`); a test holds the two equal.
+    public func statusJSON(clients: Int) -> JSONValue {
+        let result = status(clients: clients)
+        func number(_ value: Double) -> JSONValue { .number(value) }
+        func text(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
+        var session: JSONValue = .null
+        if let current = result.session {
+            var members: [String: JSONValue] = [
+                "program": .string(current.program), "patient": .string(current.patient),
+                "region": .string(current.region), "weight_kg": number(current.weightKg),
+                "first_session": .bool(current.firstSession), "phases": number(Double(current.phases)),
+                "elapsed_s": number(current.elapsedS), "time_left_s": number(current.timeLeftS),
+                "total_s": number(current.totalS), "peak_n": number(current.peakN),
+                "effective_limit_n": number(current.effectiveLimitN), "limit_source": .string(current.limitSource),
+                "armed_by": .string(current.armedBy),
+            ]
+            if let activity = current.activity { members["activity"] = .string(activity) }
+            if let phase = current.phase { members["phase"] = number(Double(phase)) }
+            if let startedAt = current.startedAt { members["started_at"] = .string(startedAt) }
+            session = .object(members)
+        }
+        var interrupted: JSONValue = .null
+        if let found = result.interruptedSession {
+            var members: [String: JSONValue] = [
+                "program": .string(found.program), "patient": .string(found.patient),
+                "started_at": .string(found.startedAt), "detected_at": .string(found.detectedAt),
+            ]
+            if let tension = found.tensionAtStartN { members["tension_at_start_n"] = number(tension) }
+            interrupted = .object(members)
+        }
+        let alarms: [JSONValue] = result.alarms.map { alarm in
+            var members: [String: JSONValue] = [
+                "code": .string(alarm.code), "priority": .string(alarm.priority), "present": .bool(alarm.present),
+                "latched": .bool(alarm.latched), "acknowledged": .bool(alarm.acknowledged),
+                "message": .string(alarm.message),
+            ]
+            if let raisedAt = alarm.raisedAt { members["raised_at"] = .string(raisedAt) }
+            return .object(members)
+        }
+        var members: [String: JSONValue] = [
+            "state": .string(result.state), "simulated": .bool(result.simulated), "session": session,
+            "force": .object(["target_n": number(result.force.targetN), "measured_n": number(result.force.measuredN)]),
+            "angles": .object(["flexion_deg": number(result.angles.flexionDeg),
+                               "lateral_tilt_deg": number(result.angles.lateralTiltDeg),
+                               "rotation_deg": number(result.angles.rotationDeg)]),
+            "alarms": .array(alarms), "last_session_end": text(result.lastSessionEnd),
+            "interrupted_session": interrupted,
+            "loop": .object(["rate_hz": number(result.loop.rateHz), "realtime": .string(result.loop.realtime),
+                             "degraded": .bool(result.loop.degraded),
+                             "p99_lateness_us": number(result.loop.p99LatenessUs),
+                             "overruns": number(Double(result.loop.overruns))]),
+            "daemon": .object(["version": .string(result.daemon.version), "uptime_s": number(result.daemon.uptimeS),
+                               "clients": number(Double(result.daemon.clients))]),
+        ]
+        if let problem = result.recordsProblem { members["records_problem"] = .string(problem) }
+        return .object(members)
     }
 
     func deviceInfo() -> DeviceInfoResult {

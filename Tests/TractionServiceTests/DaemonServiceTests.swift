@@ -69,6 +69,26 @@ struct DaemonServiceTests {
         #expect(try rig.result(.status)["last_session_end"] == "stopped_by_operator")
     }
 
+    @Test func theDirectStatusJSONIsTheTypedStatusResult() throws {
+        let rig = try ServiceRig(prepare: { $0.inputs.harnessClosed = false })
+        #expect(rig.serve { !rig.service.status(clients: 0).alarms.isEmpty })
+        // With an alarm (the open harness) and no session.
+        var withAlarm = try ControlJSON.decode(rig.service.statusJSON(clients: 3), as: StatusResult.self)
+        let typedWithAlarm = rig.service.status(clients: 3)
+        withAlarm.daemon.uptimeS = typedWithAlarm.daemon.uptimeS
+        #expect(withAlarm == typedWithAlarm)
+        #expect(rig.service.statusJSON(clients: 3)["session"] == .null, "session is present, null when none")
+        // With a session prepared.
+        let armed = try ServiceRig()
+        #expect(armed.waitForState("ready"))
+        _ = try armed.result(.sessionArm, Self.demo)
+        var direct = try ControlJSON.decode(armed.service.statusJSON(clients: 1), as: StatusResult.self)
+        let typed = armed.service.status(clients: 1)
+        direct.daemon.uptimeS = typed.daemon.uptimeS
+        #expect(direct == typed)
+        #expect(typed.session?.program == "demo")
+    }
+
     @Test func telemetryHasTheDocumentedShape() throws {
         let rig = try ServiceRig()
         #expect(rig.waitForState("ready"))
