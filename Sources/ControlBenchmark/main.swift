@@ -231,7 +231,10 @@ let period = 1 / options.rate
 
 /// The resident size of the ICU data library, which mlockall makes resident.
 func icuResidentMB(of pid: pid_t) -> Double {
-    let smaps = (try? String(contentsOfFile: "/proc/\(pid)/smaps", encoding: .utf8)) ?? ""
+    // Read to the end: /proc files report a size of 0.
+    let smaps = FileHandle(forReadingAtPath: "/proc/\(pid)/smaps").map {
+        String(decoding: $0.readDataToEndOfFile(), as: UTF8.self)
+    } ?? ""
     var total = 0.0, inICU = false
     for line in smaps.split(separator: "\n") {
         let first = line.prefix { $0 != " " }
