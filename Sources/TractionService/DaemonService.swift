@@ -769,8 +769,10 @@ public final class DaemonService {
     /// round trip. The same members as `StatusResult` (absent when nil,
     /// except the documented nulls `session`, `last_session_end` and
     /// `interrupted_session`); a test holds the two equal.
-    public func statusJSON(clients: Int) -> JSONValue {
-        let result = status(clients: clients)
+    public func statusJSON(clients: Int) -> JSONValue { Self.json(status(clients: clients)) }
+
+    /// A `StatusResult` as its JSON tree, without Codable.
+    public static func json(_ result: StatusResult) -> JSONValue {
         func number(_ value: Double) -> JSONValue { .number(value) }
         func text(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
         var session: JSONValue = .null
