@@ -146,8 +146,8 @@ let package = Package(
         .executableTarget(
             name: "tractiond",
             dependencies: [
-                "TractionDaemon", "TractionDevice", "TractionEngine", "TractionPlant", "TractionSafety",
-                "TractionTherapy", "TractionSerial",
+                "TractionDaemon", "TractionDevice", "TractionEngine", "TractionLink", "TractionPlant",
+                "TractionSafety", "TractionTherapy", "TractionSerial",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSwift

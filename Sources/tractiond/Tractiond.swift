@@ -6,6 +6,7 @@ import TractionDevice
 import TractionEngine
 import TractionPlant
 import TractionSafety
+import TractionSerial
 import TractionTherapy
 
 /// Set by SIGTERM and SIGINT; the main loop polls it. (A C signal handler
@@ -13,8 +14,9 @@ import TractionTherapy
 let terminationRequested = Atomic<Bool>(false)
 
 /// The tractiond daemon. This version runs the simulated table (`--simulate`)
-/// and can start one session from its command line; the control socket, the
-/// configuration file and the serial table come with their issues.
+/// or a table on a serial port (`--device`, see TableConnection), and can
+/// start one session from its command line; the control socket and the
+/// configuration file come with their issues.
 @main
 struct Tractiond: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -31,6 +33,12 @@ struct Tractiond: ParsableCommand {
 
     @Flag(help: "Drive the simulated table instead of a serial one.")
     var simulate = false
+
+    @Option(help: "The table's serial device (a USB adapter, /dev/traction-table, or a pty from tractionemu).")
+    var device: String?
+
+    @Option(help: "Line rate of --device in bit/s.")
+    var baud: Int = SerialPortConfiguration.defaultBaudRate
 
     @Flag(help: "List the serial ports (with USB vendor, product and serial number where known) and exit.")
     var listPorts = false
@@ -67,9 +75,10 @@ struct Tractiond: ParsableCommand {
 
     func validate() throws {
         if listPorts { return }
-        guard simulate else {
-            throw ValidationError("only --simulate is available in this version; the serial table comes with the link issue")
+        guard simulate != (device != nil) else {
+            throw ValidationError("give either --simulate or --device PATH (the table's serial port), not both or neither")
         }
+        guard baud > 0 else { throw ValidationError("--baud must be a positive number of bit/s") }
         guard EngineConfiguration.allowedRates.contains(rate) else {
             throw ValidationError("--rate must be from 100 to 1000 Hz")
         }
@@ -87,8 +96,16 @@ struct Tractiond: ParsableCommand {
         let notifier = SystemdNotifier.fromProcessEnvironment()
         var plantConfiguration = PlantConfiguration(seed: seed)
         if let weight { plantConfiguration.patient = SimulatedPatient(bodyMass: Kilograms(weight)) }
-        let link = SimulatedTableLink(configuration: plantConfiguration, start: MonotonicClock.now())
-        let identity = try link.identify()
+        let link: any TableLink
+        let identity: TableIdentity
+        if let device {
+            let connection = try TableConnection.open(device: device, baudRate: baud)
+            (link, identity) = (connection.link, connection.identity)
+            log("table \(identity.serialNumber) on \(device)\(identity.simulated ? " (SIMULATED by the table itself)" : "")")
+        } else {
+            let simulated = SimulatedTableLink(configuration: plantConfiguration, start: MonotonicClock.now())
+            (link, identity) = (simulated, try simulated.identify())
+        }
         let engineConfiguration = EngineConfiguration(rateHertz: rate).adapted(to: identity)
         let plan = try program.map { try loadPlan($0, limits: engineConfiguration.therapyLimits) }
         if let plan { plantConfiguration.patient = SimulatedPatient(bodyMass: plan.patient.weight, region: plan.patient.region) }
