@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ArgumentParser
 import TractionDaemon
 import TractionDevice
@@ -14,9 +17,10 @@ struct TableConnection {
     let link: SerialTableLink
     let identity: TableIdentity
 
-    /// How long the daemon waits for a table at start before it gives up
-    /// (systemd then restarts it). Several handshake timeouts, so a table
-    /// still booting or an emulator still opening its pty is not missed.
+    /// How long the daemon waits at start for the device to appear and the
+    /// table to answer, together, before it gives up (systemd then restarts
+    /// it). Several handshake timeouts, so a table still booting or an
+    /// emulator still making its pty is not missed.
     static let startupTimeout: Seconds = 5
 
     /// Opens `device` at `baudRate` and performs the handshake.
@@ -28,12 +32,20 @@ struct TableConnection {
         let port = SerialPortConfiguration(path: device, baudRate: baudRate)
         // The link reopens a failed port silently, forever; one open here
         // first turns a missing device, a wrong group or a busy port into a
-        // precise message at start.
-        do throws(SerialPortError) {
-            try SerialPort(port).close()
-        } catch {
-            log("tractiond: cannot open the table's port: \(error)")
-            throw ExitCode(69)
+        // precise message at start. A device that is not there yet (udev
+        // still naming the adapter, the emulator still making its pty) is
+        // waited for within the start-up timeout; anything else fails now.
+        let deadline = MonotonicClock.now() + startupTimeout
+        while true {
+            do throws(SerialPortError) {
+                try SerialPort(port).close()
+                break
+            } catch .noSuchDevice where MonotonicClock.now() < deadline {
+                usleep(100_000)
+            } catch {
+                log("tractiond: cannot open the table's port: \(error)")
+                throw ExitCode(69)
+            }
         }
         let link: SerialTableLink
         do {
@@ -42,7 +54,6 @@ struct TableConnection {
             log("tractiond: invalid link timing: \(error)")
             throw ExitCode(78)
         }
-        let deadline = MonotonicClock.now() + startupTimeout
         while true {
             do throws(TableLinkError) {
                 let identity = try link.identify()
