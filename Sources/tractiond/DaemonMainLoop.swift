@@ -21,6 +21,7 @@ struct DaemonMainLoop {
     static let releaseTimeout: Seconds = 30
 
     private var readyAnnounced = false
+    private var tableReadyLogged = false
     private var sessionRequested = false
     private var stopRequestedAt: MonotonicInstant?
     private var lastStatus = MonotonicInstant.origin
@@ -44,12 +45,20 @@ struct DaemonMainLoop {
             drainEvents()
             if let thread = runtime.controlThread { statistics.collect(from: thread.latenessSamples) }
             let snapshot = runtime.snapshot
-            if !readyAnnounced && snapshot.state == .ready {
+            // READY=1 once the table answered the handshake (the control
+            // thread has taken it: the state left connecting). From then on
+            // the daemon serves whatever the self-test finds: a failed
+            // self-test, or tension found on start, is a fault it reports and
+            // releases, not a failed start that systemd would kill mid-release.
+            if !readyAnnounced && snapshot.state != .offline && snapshot.state != .connecting {
                 readyAnnounced = true
-                try? notifier.ready(status: "SIMULATED table ready; \(realtime)")
+                try? notifier.ready(status: "SIMULATED table connected (\(snapshot.state)); \(realtime)")
+            }
+            if !tableReadyLogged && snapshot.state == .ready {
+                tableReadyLogged = true
                 log("SIMULATED: table ready")
             }
-            if let plan, readyAnnounced, !sessionRequested, snapshot.state == .ready {
+            if let plan, tableReadyLogged, !sessionRequested, snapshot.state == .ready {
                 sessionRequested = true
                 _ = runtime.submit(.arm(plan, patientReference: patient), by: "tractiond-cli")
                 _ = runtime.submit(.start(confirmed: confirmed), by: "tractiond-cli")
