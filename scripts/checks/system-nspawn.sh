@@ -200,6 +200,9 @@ step "1. READY: tractiond active (pid $first_pid), READY status: $ready_status"
 # Real time. CPUSchedulingPolicy=fifo is applied by systemd itself.
 policy="$(in_container chrt -p "$first_pid" | sed -n 's/.*scheduling policy: //p' | head -1)"
 [[ "$policy" == SCHED_FIFO* ]] || die "the daemon's main thread is $policy, expected SCHED_FIFO (CPUSchedulingPolicy=fifo)"
+# Every thread inherits it (or raised itself above it).
+other_threads="$(in_container chrt -a -p "$first_pid" | grep 'policy:' | grep -vc 'SCHED_FIFO')"
+[ "$other_threads" -eq 0 ] || die "$other_threads of the daemon's threads are not SCHED_FIFO: $(in_container chrt -a -p "$first_pid")"
 # LimitRTPRIO= and LimitMEMLOCK= raise hard limits, which needs
 # CAP_SYS_RESOURCE in the container's PID 1. Where it has it (a real host
 # always does), the daemon must get full real time. Where it has not (this
