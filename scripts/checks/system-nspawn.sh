@@ -20,6 +20,11 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 export PATH="$PATH:/opt/swift/usr/bin"
 
+# Which build to install: the debug build `make test` has just made (the
+# default), or e.g. SYSTEM_TEST_SWIFT_FLAGS="-c release --static-swift-stdlib"
+# for the binaries `make install` ships (built first if missing; they need
+# no /opt/swift in the container).
+readonly BUILD_FLAGS="${SYSTEM_TEST_SWIFT_FLAGS:-}"
 readonly PROGRAM=/etc/tractiond/programs/systest.yaml
 readonly EMULATOR_CONTROL=/run/tractionemu/control.sock
 # docs/emulator.md: the lease is at most 100 ms, and the emulator observes
@@ -60,9 +65,11 @@ for tool in systemd-nspawn nsenter socat bc; do
     command -v "$tool" >/dev/null || loud_unavailable "$tool is missing"
 done
 
-bin="$(swift build --show-bin-path)" || die "swift build --show-bin-path failed"
+# shellcheck disable=SC2086 # the flags are words
+bin="$(swift build $BUILD_FLAGS --show-bin-path)" || die "swift build --show-bin-path failed"
 for product in tractiond tractionctl tractionemu; do
-    [ -x "$bin/$product" ] || swift build --product "$product" >/dev/null || die "cannot build $product"
+    # shellcheck disable=SC2086
+    [ -x "$bin/$product" ] || swift build $BUILD_FLAGS --product "$product" >/dev/null || die "cannot build $product"
 done
 
 work="$(mktemp -d /tmp/tractiond-nspawn.XXXXXX)"
@@ -130,7 +137,7 @@ for dir in bin lib lib64 sbin; do ln -s "usr/$dir" "$root/$dir"; done
 rm -rf "$root"/etc/systemd/system/*.wants
 
 # ---- Installation, as a package would do it: files, then users and directories.
-make -s install-files DESTDIR="$root" SWIFT_INSTALL_FLAGS= >/dev/null || die "make install-files failed"
+make -s install-files DESTDIR="$root" SWIFT_INSTALL_FLAGS="$BUILD_FLAGS" >/dev/null || die "make install-files failed"
 systemd-sysusers --root="$root" >/dev/null 2>&1 || die "systemd-sysusers --root failed"
 systemd-tmpfiles --root="$root" --create tractiond.conf || die "systemd-tmpfiles --root failed"
 dropins="$root/etc/systemd/system/tractiond.service.d"
@@ -166,8 +173,10 @@ EOF
 
 # ---- Boot.
 step "booting systemd in the container"
+swift_runtime=(--bind-ro=/opt/swift)
+[[ "$BUILD_FLAGS" == *--static-swift-stdlib* ]] && swift_runtime=()
 systemd-nspawn --register=no --keep-unit --private-network -D "$root" \
-    --bind-ro=/opt/swift --overlay="/usr:$root/usr:/usr" --console=pipe -b \
+    "${swift_runtime[@]}" --overlay="/usr:$root/usr:/usr" --console=pipe -b \
     >"$work/console.log" 2>&1 </dev/null &
 nspawn_pid=$!
 find_init() { init_pid="$(pgrep -P "$nspawn_pid" | head -1)"; [ -n "$init_pid" ]; }
