@@ -5,7 +5,7 @@
 SWIFT ?= swift
 export PATH := $(PATH):/opt/swift/usr/bin
 
-.PHONY: all deps build test demo bench fuzz clean
+.PHONY: all deps build test demo bench fuzz clean install install-build install-files
 
 all: build
 
@@ -31,6 +31,48 @@ bench: deps
 # Long fuzzing runs (the bounded smoke run is part of `make test`).
 fuzz: deps
 	@scripts/fuzz.sh
+
+# Installation (docs/deployment.md): `make install DESTDIR=/some/root` builds
+# release binaries with the Swift standard library linked in (they need no
+# toolchain on the target) and copies them with the systemd units, sysusers.d
+# and tmpfiles.d files, the example udev rule and the shipped programs.
+# `make install-files` copies what was built already, without building;
+# with SWIFT_INSTALL_FLAGS= it takes the debug build (the system test does).
+PREFIX ?= /usr
+SYSCONFDIR ?= /etc
+BINDIR = $(PREFIX)/bin
+UNITDIR = $(PREFIX)/lib/systemd/system
+SYSUSERSDIR = $(PREFIX)/lib/sysusers.d
+TMPFILESDIR = $(PREFIX)/lib/tmpfiles.d
+DATADIR = $(PREFIX)/share/tractiond
+DOCDIR = $(PREFIX)/share/doc/tractiond
+SWIFT_INSTALL_FLAGS ?= -c release --static-swift-stdlib
+INSTALL_PRODUCTS = tractiond tractionctl tractionemu
+
+install: deps install-build
+	@$(MAKE) --no-print-directory install-files
+
+install-build:
+	for product in $(INSTALL_PRODUCTS); do $(SWIFT) build $(SWIFT_INSTALL_FLAGS) --product $$product || exit 1; done
+
+install-files:
+	@set -e; bin="$$($(SWIFT) build $(SWIFT_INSTALL_FLAGS) --show-bin-path)"; \
+	install -d "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(UNITDIR)" "$(DESTDIR)$(SYSUSERSDIR)" "$(DESTDIR)$(TMPFILESDIR)" \
+	    "$(DESTDIR)$(DATADIR)/programs" "$(DESTDIR)$(DOCDIR)/examples" "$(DESTDIR)$(SYSCONFDIR)/tractiond"; \
+	for product in $(INSTALL_PRODUCTS); do install -m 0755 "$$bin/$$product" "$(DESTDIR)$(BINDIR)/$$product"; done; \
+	install -m 0644 systemd/tractiond.service systemd/tractiond@.service systemd/tractionemu.service "$(DESTDIR)$(UNITDIR)/"; \
+	install -m 0644 systemd/sysusers.d/tractiond.conf "$(DESTDIR)$(SYSUSERSDIR)/tractiond.conf"; \
+	install -m 0644 systemd/tmpfiles.d/tractiond.conf "$(DESTDIR)$(TMPFILESDIR)/tractiond.conf"; \
+	install -m 0644 systemd/udev/70-traction-table.rules systemd/tractiond-emulator.conf "$(DESTDIR)$(DOCDIR)/examples/"; \
+	install -m 0644 Config/programs/*.yaml "$(DESTDIR)$(DATADIR)/programs/"; \
+	install -m 0644 docs/*.md "$(DESTDIR)$(DOCDIR)/"; \
+	for example in Config/*.yaml Config/*.toml; do \
+	    [ -e "$$example" ] || continue; \
+	    install -m 0644 "$$example" "$(DESTDIR)$(DOCDIR)/examples/"; \
+	    target="$(DESTDIR)$(SYSCONFDIR)/tractiond/$$(basename "$$example")"; \
+	    [ -e "$$target" ] || install -m 0644 "$$example" "$$target"; \
+	done; \
+	echo "installed into $(DESTDIR)$(PREFIX) and $(DESTDIR)$(SYSCONFDIR)/tractiond"
 
 clean:
 	rm -rf .build .build-*

@@ -188,7 +188,7 @@ let package = Package(
             name: "tractiond",
             dependencies: [
                 "TractionDaemon", "TractionDevice", "TractionEngine", "TractionPlant", "TractionSafety",
-                "TractionTherapy", "TractionSerial", "TractionService", "TractionConfiguration", "TractionControlProtocol", "TractionControl",
+                "TractionTherapy", "TractionSerial", "TractionLink", "TractionService", "TractionConfiguration", "TractionControlProtocol", "TractionControl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSwift + [.define("TRACTION_CONTROL_SERVER")]

@@ -8,9 +8,11 @@
 #   graphviz           renders the interlock state diagram to SVG
 #   socat, tmux        serial bridges and terminal checks in the system tests
 #   pkg-config         lets SwiftPM find libserialport
+#   systemd            systemd-analyze, systemd-sysusers, systemd-tmpfiles (unit checks)
+#   systemd-container  systemd-nspawn: the system test boots a real systemd
 set -euo pipefail
 
-PACKAGES=(pkg-config libserialport-dev libsqlite3-dev spin graphviz socat tmux)
+PACKAGES=(pkg-config libserialport-dev libsqlite3-dev spin graphviz socat tmux systemd systemd-container)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

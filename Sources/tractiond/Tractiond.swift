@@ -8,6 +8,7 @@ import TractionPlant
 import TractionConfiguration
 import TractionControlProtocol
 import TractionSafety
+import TractionSerial
 import TractionService
 import TractionTherapy
 
@@ -19,8 +20,9 @@ let reloadRequested = Atomic<Bool>(false)
 
 /// The tractiond daemon: the control loop on its real-time thread, and on
 /// the main thread the service side (control socket, sessions, records,
-/// systemd). This version runs the simulated table (`--simulate`); it can
-/// also start one session from its command line.
+/// systemd). It drives a table on a serial port (`--device` or device.path,
+/// see TableConnection) or the simulated table (`--simulate`), and can also
+/// start one session from its command line.
 @main
 struct Tractiond: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -39,6 +41,12 @@ struct Tractiond: ParsableCommand {
 
     @Flag(help: "Drive the simulated table instead of a serial one.")
     var simulate = false
+
+    @Option(help: "The table's serial device (overrides device.path; a USB adapter, /dev/traction-table, or a pty from tractionemu).")
+    var device: String?
+
+    @Option(help: "Line rate of the serial device in bit/s (overrides device.baud).")
+    var baud: Int?
 
     @Flag(help: "List the serial ports (with USB vendor, product and serial number where known) and exit.")
     var listPorts = false
@@ -90,9 +98,10 @@ struct Tractiond: ParsableCommand {
 
     func validate() throws {
         if listPorts || checkConfig { return }
-        guard simulate else {
-            throw ValidationError("only --simulate is available in this version; the serial table comes with the link issue")
+        if simulate && device != nil {
+            throw ValidationError("give either --simulate or --device PATH (the table's serial port), not both")
         }
+        if let baud, baud <= 0 { throw ValidationError("--baud must be a positive number of bit/s") }
         if let rate, !EngineConfiguration.allowedRates.contains(rate) {
             throw ValidationError("--rate must be from 100 to 1000 Hz")
         }
@@ -118,26 +127,40 @@ struct Tractiond: ParsableCommand {
         let notifier = SystemdNotifier.fromProcessEnvironment()
         var plantConfiguration = PlantConfiguration(seed: seed)
         if let weight { plantConfiguration.patient = SimulatedPatient(bodyMass: Kilograms(weight)) }
+        let simulating = simulate || (device == nil && daemonConfiguration.simulation.enabled)
+        let devicePath = device ?? daemonConfiguration.device.path
+        let baudRate = baud ?? daemonConfiguration.device.baud
+        let serial: TableConnection? = simulating ? nil : try TableConnection.open(device: devicePath, baudRate: baudRate)
         // The simulated table's identity does not depend on its patient: read
         // it first, plan the command line's session with the table's limits,
         // then put that patient on the table.
-        let identity = try SimulatedTableLink(configuration: plantConfiguration).identify()
+        let identity = try serial?.identity ?? SimulatedTableLink(configuration: plantConfiguration).identify()
         let engineConfiguration = daemonConfiguration.engineConfiguration().adapted(to: identity)
+        do {
+            try engineConfiguration.safety.validate()
+        } catch {
+            log("the safety configuration is invalid for this table: \(error)")
+            throw ExitCode(78)
+        }
         let plan = try program.map { try loadPlan($0, limits: engineConfiguration.therapyLimits) }
         if let plan { plantConfiguration.patient = SimulatedPatient(bodyMass: plan.patient.weight, region: plan.patient.region) }
-        let link = SimulatedTableLink(configuration: plantConfiguration, start: MonotonicClock.now())
+        let simulatedLink = SimulatedTableLink(configuration: plantConfiguration, start: MonotonicClock.now())
+        let link: any TableLink = serial?.link ?? SimulatedTableWithInputs(simulatedLink)
+        if let serial {
+            log("table \(serial.identity.serialNumber) on \(devicePath)\(identity.simulated ? " (SIMULATED by the table itself)" : "")")
+        }
 
         // The simulated table's plant runs in the link, stepped by the loop's clock.
-        _ = try? link.tare(at: MonotonicClock.now())
+        if serial == nil { _ = try? simulatedLink.tare(at: MonotonicClock.now()) }
         let runtime = ControlLoopRuntime(engine: Engine(configuration: engineConfiguration, identity: identity),
-                                         link: SimulatedTableWithInputs(link))
+                                         link: link)
         let realtime = daemonConfiguration.realtimeFIFOPriority.map { RealtimeRequest(fifoPriority: $0) } ?? .none
         let loop = ControlLoopConfiguration(rateHertz: rate, realtime: realtime)
         try runtime.start(configuration: loop)
         // The control thread must end before the runtime goes, whichever way run() leaves.
         defer { runtime.stop() }
         let mode = runtime.controlThread?.realtimeMode.map(String.init(describing:)) ?? "unknown"
-        log("SIMULATED table \(identity.serialNumber), firmware \(identity.firmwareVersion); loop \(Int(rate)) Hz, \(mode)")
+        log("\(serial == nil ? "SIMULATED " : "")table \(identity.serialNumber), firmware \(identity.firmwareVersion); loop \(Int(rate)) Hz, \(mode)")
 
         let simulated = identity.simulated
         let prefix = simulated ? "SIMULATED " : ""
@@ -147,7 +170,8 @@ struct Tractiond: ParsableCommand {
             configuration: DaemonServiceConfiguration(
                 programDirectories: programDirectory.isEmpty ? running.programs.directories : programDirectory,
                 stateDirectory: stateDirectory ?? running.state.directory, daemonVersion: Self.configuration.version,
-                link: LinkInfo(kind: "simulated", seed: seed), loopRateHz: rate,
+                link: serial == nil ? LinkInfo(kind: "simulated", seed: seed)
+                    : LinkInfo(kind: "serial", path: devicePath, baud: baudRate), loopRateHz: rate,
                 maxMessageBytes: running.socket.maxMessageBytes, realtime: mode,
                 realtimeDegraded: runtime.controlThread?.realtimeMode?.isDegraded ?? true),
             log: { log(prefix + $0) },
@@ -163,7 +187,7 @@ struct Tractiond: ParsableCommand {
                                           stopAfter: seconds)
         try ServiceLoop.run(service: service, supervisor: supervisor,
                             socketPath: socket ?? running.socket.path, configuration: running, log: { log(prefix + $0) })
-        log("SIMULATED: stopped")
+        log(prefix + "stopped")
     }
 
     /// The file named by --config, else the default file when it exists,

@@ -59,20 +59,65 @@ struct TractiondSimulateTests {
         #expect(lines.allSatisfy { $0.contains("SIMULATED") })
     }
 
-    @Test func withoutSimulateTheDaemonRefusesToStartAndSaysWhy() throws {
-        // Read the whole of standard error synchronously: a readability
-        // handler may not have delivered it yet when the process exits.
+    /// Runs tractiond to its end and returns its exit status and the whole
+    /// of standard error, read synchronously: a readability handler may not
+    /// have delivered it yet when the process exits.
+    func runToEnd(_ arguments: [String]) throws -> (status: Int32, stderr: String) {
         let process = Process()
         process.executableURL = Self.executable
-        process.arguments = []
+        process.arguments = arguments
         let pipe = Pipe()
         process.standardError = pipe
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        #expect(process.terminationStatus == 64)
-        #expect(text.contains("only --simulate is available"))
+        return (process.terminationStatus, text)
+    }
+
+    @Test func withoutSimulateOrDeviceTheDaemonRefusesToStartAndSaysWhy() throws {
+        let (status, text) = try runToEnd([])
+        #expect(status == 64)
+        #expect(text.contains("give either --simulate or --device PATH"))
+    }
+
+    @Test func aMissingDeviceIsNamedAndTheDaemonExitsUnavailable() throws {
+        let path = "/tmp/tractiond-test-no-such-device-\(getpid())"
+        let (status, text) = try runToEnd(["--device", path, "--no-realtime"])
+        #expect(status == 69)
+        #expect(text.contains("cannot open the table's port: no serial device at \(path)"))
+    }
+
+    /// The serial mode against the real emulator binary over its pty: the
+    /// handshake, a session, and a SIGTERM that releases before exit.
+    @Test func overTheEmulatorsPtyASessionRunsAndSigtermReleasesTheTension() throws {
+        let linkPath = "/tmp/tractiond-test-table-\(getpid())"
+        let emulator = Process()
+        emulator.executableURL = Self.executable.deletingLastPathComponent().appendingPathComponent("tractionemu")
+        emulator.arguments = ["--link", linkPath, "--fifo-priority", "0"]
+        let emulatorOutput = Pipe()
+        emulator.standardOutput = emulatorOutput
+        emulator.standardError = FileHandle.nullDevice
+        try emulator.run()
+        defer { if emulator.isRunning { emulator.terminate(); emulator.waitUntilExit() } }
+        // The emulator prints its pty's path once the link exists.
+        let firstLine = String(decoding: emulatorOutput.fileHandleForReading.availableData, as: UTF8.self)
+        #expect(firstLine.hasPrefix("/dev/pts/"))
+
+        let (process, output) = try launch(["--device", linkPath, "--no-realtime", "--program", "Config/programs/demo.yaml",
+                                            "--weight", "75", "--status-interval", "0.5"])
+        defer { if process.isRunning { process.terminate() } }
+        #expect(waitFor("on \(linkPath)", in: output))
+        #expect(waitFor("self-test passed", in: output))
+        #expect(waitFor("session started", in: output))
+        #expect(waitFor("treating hold", in: output))
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        let log = output.value
+        #expect(process.terminationStatus == 0)
+        #expect(log.contains("on \(linkPath) (SIMULATED by the table itself)"))
+        #expect(log.contains("state treating -> releasing on stop by tractiond"))
+        #expect(log.contains("state releasing -> ready on slackReached"))
     }
 
     @Test func listPortsPrintsOnePortPerLineOrSaysThereIsNone() throws {
