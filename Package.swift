@@ -29,6 +29,7 @@ let package = Package(
         // Libraries for the benchmark package in Benchmarks/.
         .library(name: "TractionDevice", targets: ["TractionDevice"]),
         .library(name: "TractionControlProtocol", targets: ["TractionControlProtocol"]),
+        .library(name: "TractionControlClient", targets: ["TractionControlClient"]),
         .library(name: "TractionDaemon", targets: ["TractionDaemon"]),
         .library(name: "TractionEngine", targets: ["TractionEngine"]),
         .library(name: "TractionPlant", targets: ["TractionPlant"]),
@@ -128,6 +129,10 @@ let package = Package(
         // envelopes, typed params and results, error codes, roles (pure).
         .target(name: "TractionControlProtocol", swiftSettings: strictSwift),
 
+        // A blocking client of the control socket: connect, hello, requests
+        // with ids and timeouts, notifications (tractionctl, tests, benchmarks).
+        .target(name: "TractionControlClient", dependencies: ["TractionControlProtocol"], swiftSettings: strictSwift),
+
         // The daemon's configuration file (YAML or TOML): schema, defaults,
         // validation against SAFETY.md, mapping to the engine, reload policy.
         .target(
@@ -184,6 +189,7 @@ let package = Package(
             name: "tractionctl",
             dependencies: [
                 "TractionDevice", "TractionTherapy", "TractionEngine", "TractionPlant", "TractionReplay",
+                "TractionControlProtocol", "TractionControlClient", "TractionSerial",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSwift
@@ -276,10 +282,16 @@ let package = Package(
             exclude: ["Fixtures"],
             swiftSettings: strictSwift
         ),
+        // The client against scripted servers on real Unix sockets.
+        .testTarget(
+            name: "TractionControlClientTests",
+            dependencies: ["TractionControlClient", "TractionControlProtocol"],
+            swiftSettings: strictSwift
+        ),
         // Runs the real tractionctl binary as a person would.
         .testTarget(
             name: "TractionctlTests",
-            dependencies: ["tractionctl", "TractionTherapy", "TractionDevice"],
+            dependencies: ["tractionctl", "tractiond", "TractionTherapy", "TractionDevice"],
             // Golden help texts, read from the source tree by HelpGoldenTests.
             exclude: ["Golden"],
             swiftSettings: strictSwift
