@@ -89,7 +89,9 @@ enum TerminalForceChart {
             grid[row(sample.measuredN)][column] = measuredMark
         }
         var lines: [String] = []
-        let labelled = [0: ceilingN, height / 2: ceilingN * Double(height - 1 - height / 2) / Double(height - 1), height - 1: 0]
+        // The top, the middle and zero, each on the row its value falls on.
+        var labelled: [Int: Double] = [:]
+        for value in [0, ceilingN / 2, ceilingN] { labelled[row(value)] = value }
         for (index, cells) in grid.enumerated() {
             let label = labelled[index].map { "\(DisplayMassUnit.number($0, decimals: 0)) N ┤" } ?? "│"
             lines.append(String(repeating: " ", count: max(0, labelWidth - label.count)) + label + String(cells))
