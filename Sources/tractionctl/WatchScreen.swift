@@ -47,7 +47,8 @@ enum WatchScreen {
         if let phase = telemetry.phase { parts.append("phase \(phase)") }
         parts.append("target \(Units.force(telemetry.targetN))")
         parts.append("measured \(Units.force(telemetry.measuredN))")
-        parts.append("left \(Units.clock(telemetry.timeLeftS))")
+        // Time left means something only while a session runs.
+        if ["armed", "treating", "paused"].contains(telemetry.state) { parts.append("left \(Units.clock(telemetry.timeLeftS))") }
         parts.append(Units.angles(telemetry.angles))
         parts.append("alarms " + (telemetry.alarms.isEmpty ? "none" : telemetry.alarms.joined(separator: ",")))
         return parts.joined(separator: " ")
