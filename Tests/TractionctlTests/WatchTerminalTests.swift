@@ -71,7 +71,9 @@ struct WatchTerminalTests {
             while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         }
 
-        func screen() -> String { (try? run(["capture-pane", "-p", "-t", "watch"])) ?? "" }
+        func screen(_ target: String = "watch", escapes: Bool = false) -> String {
+            (try? run(["capture-pane", "-p"] + (escapes ? ["-e"] : []) + ["-t", target])) ?? ""
+        }
 
         /// Waits until the screen satisfies `condition`; returns the last screen.
         func waitForScreen(upTo seconds: Double = 20, _ condition: (String) -> Bool) -> String {
@@ -136,5 +138,28 @@ struct WatchTerminalTests {
         #expect(ended.contains("watch-ended-0"), "\(ended)")
         #expect(!ended.contains("State   "), "the alternate screen is left")
         daemon.toggleHarness()
+    }
+
+    @Test func colourOnlyOnATerminalAndNeverWithNoColor() throws {
+        let daemon = try SimulatedDaemon()
+        defer { daemon.stop() }
+        let tmux = Tmux()
+        defer { tmux.kill() }
+        let status = "\(TractionctlRunner.executable.path) status --socket \(daemon.socketPath)"
+        try tmux.run(["new-session", "-d", "-s", "coloured", "-x", "100", "-y", "30", "-e", "NO_COLOR=",
+                      "\(status); sleep 30"])
+        try tmux.run(["new-session", "-d", "-s", "plain", "-x", "100", "-y", "30", "-e", "NO_COLOR=1",
+                      "\(status); sleep 30"])
+        let deadline = Date().addingTimeInterval(20)
+        while !(tmux.screen("coloured").contains("READY") && tmux.screen("plain").contains("READY")) && Date() < deadline {
+            usleep(100_000)
+        }
+        let coloured = tmux.screen("coloured", escapes: true)
+        let plain = tmux.screen("plain", escapes: true)
+        #expect(coloured.contains("READY") && plain.contains("READY"), "\(coloured)\n\(plain)")
+        #expect(coloured.contains("\u{1B}["), "the state word is coloured on a terminal")
+        #expect(!plain.contains("\u{1B}["), "NO_COLOR turns colour off")
+        // Piped, never: the runner reads through a pipe.
+        #expect(!(try daemon.ctl(["status"]).standardOutput.contains("\u{1B}[")))
     }
 }
