@@ -54,6 +54,10 @@ struct ProgramsShowCommand: ParsableCommand {
     func validate() throws {
         if let weight {
             guard weight.isFinite, weight > 0 else { throw ValidationError("--weight must be a positive number of kilograms.") }
+            guard isLocalFile else {
+                throw ValidationError("--weight plans a program file; for the daemon's program \(file), "
+                    + "`tractionctl start` shows the plan for a patient.")
+            }
         } else if isLocalFile {
             throw ValidationError("Missing expected argument '--weight <weight>' (a program file is planned for a patient).")
         }

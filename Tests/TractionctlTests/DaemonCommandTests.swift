@@ -256,6 +256,9 @@ struct NoDaemonTests {
         #expect(try TractionctlRunner.run(["ack", "HARNESS_OPEN", "--all"]).status == 64)
         #expect(try TractionctlRunner.run(["watch", "-n", "0"]).status == 64)
         #expect(try TractionctlRunner.run(["completions", "tcsh"]).status == 64)
+        let weightForName = try TractionctlRunner.run(["programs", "show", "demo", "--weight", "80"])
+        #expect(weightForName.status == 64)
+        #expect(weightForName.standardError.contains("`tractionctl start` shows the plan"))
     }
 
     @Test func programsListReadsLocalDirectoriesWithoutADaemon() throws {
