@@ -30,6 +30,7 @@ let package = Package(
         .library(name: "TractionDevice", targets: ["TractionDevice"]),
         .library(name: "TractionControlProtocol", targets: ["TractionControlProtocol"]),
         .library(name: "TractionControl", targets: ["TractionControl"]),
+        .library(name: "TractionControlClient", targets: ["TractionControlClient"]),
         .library(name: "TractionDaemon", targets: ["TractionDaemon"]),
         .library(name: "TractionEngine", targets: ["TractionEngine"]),
         .library(name: "TractionPlant", targets: ["TractionPlant"]),
@@ -138,6 +139,9 @@ let package = Package(
             dependencies: ["TractionControlProtocol", "TractionDevice"],
             swiftSettings: strictSwift
         ),
+        // A blocking client of the control socket: connect, hello, requests
+        // with ids and timeouts, notifications (tractionctl, tests, benchmarks).
+        .target(name: "TractionControlClient", dependencies: ["TractionControlProtocol"], swiftSettings: strictSwift),
 
         // The daemon's configuration file (YAML or TOML): schema, defaults,
         // validation against SAFETY.md, mapping to the engine, reload policy.
@@ -210,6 +214,7 @@ let package = Package(
             name: "tractionctl",
             dependencies: [
                 "TractionDevice", "TractionTherapy", "TractionEngine", "TractionPlant", "TractionReplay",
+                "TractionControlProtocol", "TractionControlClient", "TractionSerial",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSwift
@@ -323,10 +328,16 @@ let package = Package(
             exclude: ["Fixtures"],
             swiftSettings: strictSwift
         ),
+        // The client against scripted servers on real Unix sockets.
+        .testTarget(
+            name: "TractionControlClientTests",
+            dependencies: ["TractionControlClient", "TractionControlProtocol"],
+            swiftSettings: strictSwift
+        ),
         // Runs the real tractionctl binary as a person would.
         .testTarget(
             name: "TractionctlTests",
-            dependencies: ["tractionctl", "TractionTherapy", "TractionDevice"],
+            dependencies: ["tractionctl", "tractiond", "TractionTherapy", "TractionDevice"],
             // Golden help texts, read from the source tree by HelpGoldenTests.
             exclude: ["Golden"],
             swiftSettings: strictSwift

@@ -49,8 +49,3 @@ enum JSONOutput {
         Swift.print(String(decoding: data, as: UTF8.self))
     }
 }
-
-/// Writes a line to standard error.
-func printError(_ line: String) {
-    FileHandle.standardError.write(Data((line + "\n").utf8))
-}

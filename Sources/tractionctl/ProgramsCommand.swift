@@ -4,8 +4,8 @@ import ArgumentParser
 struct ProgramsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "programs",
-        abstract: "Validate and inspect treatment program files (no daemon needed).",
-        subcommands: [ProgramsValidateCommand.self, ProgramsShowCommand.self]
+        abstract: "List the daemon's programs; validate and inspect program files.",
+        subcommands: [ProgramsListCommand.self, ProgramsShowCommand.self, ProgramsValidateCommand.self]
     )
 }
 

@@ -23,12 +23,23 @@ struct TractionctlRunner {
     /// Runs `tractionctl ARGUMENTS` in the package root and waits for it.
     /// Help text is wrapped to `COLUMNS`, pinned to 80 so golden files are
     /// stable whatever terminal runs the tests.
-    static func run(_ arguments: [String]) throws -> Result {
+    static func run(_ arguments: [String], environment extra: [String: String] = [:],
+                    asUser user: (uid: UInt32, gid: UInt32)? = nil) throws -> Result {
         let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
+        if let user {
+            // setpriv(1) runs it as another user, with no supplementary groups.
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+            process.arguments = ["--reuid", "\(user.uid)", "--regid", "\(user.gid)", "--clear-groups", "--",
+                                 executable.path] + arguments
+        } else {
+            process.executableURL = executable
+            process.arguments = arguments
+        }
         var environment = ProcessInfo.processInfo.environment
         environment["COLUMNS"] = "80"
+        // A socket named in the tests' own environment must not leak in.
+        environment.removeValue(forKey: "TRACTION_SOCKET")
+        environment.merge(extra) { _, new in new }
         process.environment = environment
         process.currentDirectoryURL = packageRoot
         let output = Pipe(), error = Pipe()
