@@ -75,10 +75,24 @@ struct TractiondSimulateTests {
         return (process.terminationStatus, text)
     }
 
-    @Test func withoutSimulateOrDeviceTheDaemonRefusesToStartAndSaysWhy() throws {
-        let (status, text) = try runToEnd([])
+    @Test func simulateAndDeviceTogetherAreRefusedAndTheDaemonSaysWhy() throws {
+        let (status, text) = try runToEnd(["--simulate", "--device", "/dev/null"])
         #expect(status == 64)
         #expect(text.contains("give either --simulate or --device PATH"))
+    }
+
+    /// With neither flag the daemon drives the table at the configured
+    /// device.path (how systemd starts it), and names that path when it is missing.
+    @Test func withoutEitherFlagTheConfiguredDeviceIsUsedAndNamed() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tractiond-cfg-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let missing = directory.appendingPathComponent("no-such-table").path
+        let file = directory.appendingPathComponent("tractiond.yaml")
+        try "device:\n  path: \(missing)\n".write(to: file, atomically: true, encoding: .utf8)
+        let (status, text) = try runToEnd(["--config", file.path, "--no-realtime"])
+        #expect(status == 69)
+        #expect(text.contains("no serial device at \(missing)"))
     }
 
     @Test func aMissingDeviceIsNamedAndTheDaemonExitsUnavailable() throws {
