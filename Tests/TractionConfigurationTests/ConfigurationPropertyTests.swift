@@ -94,7 +94,6 @@ import TractionSafety
             var limits = configuration.limits
             limits.safety.overForceToleranceMinNewtons = min(limits.safety.overForceToleranceMinNewtons, 10)
             limits.lumbar.forceCapNewtons = max(limits.lumbar.forceCapNewtons, limits.safety.idleForceLimitNewtons + 1)
-            limits.deviceForceCapNewtons = max(limits.deviceForceCapNewtons, limits.lumbar.forceCapNewtons + 10)
             limits.safety.overrunHardBudget = max(limits.safety.overrunHardBudget, limits.safety.overrunBudget + 1)
             limits.defaultReleaseRateNewtonsPerSecond = min(limits.defaultReleaseRateNewtonsPerSecond,
                                                             limits.maxReleaseRateNewtonsPerSecond)
@@ -107,6 +106,12 @@ import TractionSafety
             limits.nonTherapeuticForceNewtons = min(limits.nonTherapeuticForceNewtons, limits.safety.idleForceLimitNewtons)
             limits.safety.slackForceNewtons = min(limits.safety.slackForceNewtons, limits.nonTherapeuticForceNewtons - 1)
             limits.cervical.forceCapNewtons = max(limits.cervical.forceCapNewtons, limits.safety.idleForceLimitNewtons + 1)
+            // Whole newtons of margin above both region caps, so rounding in
+            // cap + tolerance can never cross the device cap (seen once:
+            // a cap of 502.00000000000006 N against a bound of 502 N).
+            let highestRegionCap = max(limits.lumbar.forceCapNewtons, limits.cervical.forceCapNewtons)
+            limits.deviceForceCapNewtons = max(limits.deviceForceCapNewtons,
+                                               (highestRegionCap + limits.safety.overForceToleranceMinNewtons).rounded(.up) + 1)
             limits.lumbar.firstSessionBodyWeightFraction = min(limits.lumbar.firstSessionBodyWeightFraction,
                                                                limits.lumbar.maxBodyWeightFraction)
             limits.lumbar.confirmationBodyWeightFraction = min(limits.lumbar.confirmationBodyWeightFraction,
