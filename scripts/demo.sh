@@ -15,7 +15,10 @@ chart="$(pwd)/.build/demo-replay.svg"
 
 echo
 echo "== 1. A simulated session in real time (about one minute)"
-"$bin/tractiond" --simulate --program Config/programs/demo.yaml --weight 75 --patient DEMO-001 --status-interval 5
+state="$(pwd)/.build/demo-state"
+mkdir -p "$state"
+"$bin/tractiond" --simulate --program Config/programs/demo.yaml --weight 75 --patient DEMO-001 --status-interval 5 \
+    --state-directory "$state" --program-directory Config/programs
 
 echo
 echo "== 2. The same program replayed on a virtual clock, patient switch pressed at 0:40"
