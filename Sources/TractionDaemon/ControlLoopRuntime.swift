@@ -97,13 +97,14 @@ public struct ControlSnapshot: Sendable, Hashable {
 public final class ControlLoopRuntime: @unchecked Sendable {
     public let identity: TableIdentity
     private var engine: Engine
-    private let link: any TableLink
+    /// Every table link the daemon uses can tare without blocking; the
+    /// control thread never waits for the table's answer.
+    private let link: any TareRequesting
     private var log = EngineEventLog()
     private var connected = false
     private var lastOverruns: UInt64 = 0
     private var thread: ControlThread?
 
-    private let tareLink: (any TareRequesting)?
     /// A tare the table has not answered yet: its request's id.
     private var pendingTareID: UInt64?
 
@@ -119,11 +120,10 @@ public final class ControlLoopRuntime: @unchecked Sendable {
     private let published = Mutex(ControlSnapshot())
     private let nextRequestID = Atomic<UInt64>(1)
 
-    public init(engine: Engine, link: any TableLink) {
+    public init(engine: Engine, link: any TareRequesting) {
         self.engine = engine
         self.identity = engine.identity
         self.link = link
-        self.tareLink = link as? any TareRequesting
     }
 
     /// Starts the control thread; returns once it runs.
@@ -235,20 +235,13 @@ public final class ControlLoopRuntime: @unchecked Sendable {
         case .tare:
             if let refusal = tareRefusal(measured: measured) {
                 outcome = .refused(refusal)
-            } else if let tareLink {
-                switch tareLink.requestTare(at: now) {
+            } else {
+                switch link.requestTare(at: now) {
                 case .pending:
                     pendingTareID = envelope.id
                     return nil
                 case .done: outcome = .accepted
                 case .failed(let failure): outcome = .refused(.tareFailed(failure))
-                }
-            } else {
-                do {
-                    try link.tare(at: now)
-                    outcome = .accepted
-                } catch {
-                    outcome = .refused(.tareFailed(.transport(String(describing: error))))
                 }
             }
         }
@@ -267,9 +260,8 @@ public final class ControlLoopRuntime: @unchecked Sendable {
     }
 
     private func finishTare(_ id: UInt64, at now: MonotonicInstant) {
-        guard let tareLink else { return }
         let outcome: OperatorOutcome
-        switch tareLink.tareProgress(at: now) {
+        switch link.tareProgress(at: now) {
         case .pending: return
         case .done: outcome = .accepted
         case .failed(let failure): outcome = .refused(.tareFailed(failure))

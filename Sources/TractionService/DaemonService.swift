@@ -23,38 +23,38 @@ public final class DaemonService {
     /// The engine configuration, adapted to the table: its therapy limits
     /// validate programs.
     public private(set) var engineConfiguration: EngineConfiguration
-    private var catalog: ProgramCatalog
-    private let log: (String) -> Void
-    private let reload: (() -> Result<ServiceReload, ControlError>)?
-    private let clock: WallClock
+    var catalog: ProgramCatalog
+    let log: (String) -> Void
+    let reload: (() -> Result<ServiceReload, ControlError>)?
+    let clock: WallClock
 
-    private var pending: [UInt64: Pending] = [:]
+    var pending: [UInt64: Pending] = [:]
     /// Stops that found the request queue full: sent again every tick until
     /// one is queued (stop is never refused).
-    private var stopsWaitingForQueue: [Pending] = []
-    private var session: CurrentSession?
-    private var pendingArms: [UInt64: PendingArm] = [:]
-    private var records = SessionRecordBook()
-    private var alarms: [AlarmCode: TrackedAlarm] = [:]
-    private var statistics = LoopStatistics()
-    private var lastSessionEnd: String?
+    var stopsWaitingForQueue: [Pending] = []
+    var session: CurrentSession?
+    var pendingArms: [UInt64: PendingArm] = [:]
+    var records = SessionRecordBook()
+    var alarms: [AlarmCode: TrackedAlarm] = [:]
+    var statistics = LoopStatistics()
+    var lastSessionEnd: String?
 
     /// The marker is on disk for a session that has not yet released.
-    private var markerPending = false
+    var markerPending = false
     /// The session has ended; the marker goes once the force is released.
-    private var awaitingRelease = false
-    private var interrupted: InterruptedSession?
-    private var interruptedReported = false
-    private var interruptedRecordIndex: Int?
+    var awaitingRelease = false
+    var interrupted: InterruptedSession?
+    var interruptedReported = false
+    var interruptedRecordIndex: Int?
     /// What is wrong with the state directory, for `status.records_problem`.
     public private(set) var recordsProblem: String?
-    private var deferredReload: ServiceReload?
-    private var reloadEngineRequest: UInt64?
+    var deferredReload: ServiceReload?
+    var reloadEngineRequest: UInt64?
 
     public var onReady: (() -> Void)?
-    private var readyAnnounced = false
+    var readyAnnounced = false
 
-    private struct Pending {
+    struct Pending {
         var method: ControlMethod
         var caller: ServiceCaller
         var respond: (Result<JSONValue, ControlError>) -> Void
@@ -67,7 +67,7 @@ public final class DaemonService {
         var answered = false
     }
 
-    private struct PendingArm {
+    struct PendingArm {
         var plan: SessionPlan
         var programName: String
         var reference: String
@@ -75,7 +75,7 @@ public final class DaemonService {
         var armedAt: String
     }
 
-    private struct TrackedAlarm {
+    struct TrackedAlarm {
         var present: Bool
         var acknowledged: Bool
         var raisedAt: String
@@ -252,13 +252,13 @@ public final class DaemonService {
         }
         return cachedP99
     }
-    private var cachedP99 = 0.0
-    private var p99ComputedAt = MonotonicInstant.origin
+    var cachedP99 = 0.0
+    var p99ComputedAt = MonotonicInstant.origin
 
     // MARK: Control-loop requests
 
     @discardableResult
-    private func submit(_ request: DaemonRequest, method: ControlMethod, caller: ServiceCaller,
+    func submit(_ request: DaemonRequest, method: ControlMethod, caller: ServiceCaller,
                         respond: @escaping (Result<JSONValue, ControlError>) -> Void, plan: PlanResult? = nil,
                         requestedForce: Double? = nil) throws(ControlError) -> UInt64 {
         guard let id = runtime.submit(request, by: caller.identity) else {
@@ -271,7 +271,7 @@ public final class DaemonService {
         return id
     }
 
-    private func stop(caller: ServiceCaller, respond: @escaping (Result<JSONValue, ControlError>) -> Void) {
+    func stop(caller: ServiceCaller, respond: @escaping (Result<JSONValue, ControlError>) -> Void) {
         let now = MonotonicClock.now()
         let waiting = Pending(method: .sessionStop, caller: caller, respond: respond,
                               deadline: now + configuration.replyTimeout, submittedAt: now, request: .stop)
@@ -282,7 +282,7 @@ public final class DaemonService {
         pending[id] = waiting
     }
 
-    private func retryQueuedStops(now: MonotonicInstant) {
+    func retryQueuedStops(now: MonotonicInstant) {
         while let first = stopsWaitingForQueue.first {
             guard let id = runtime.submit(.stop, by: first.caller.identity) else { return }
             stopsWaitingForQueue.removeFirst()
@@ -293,7 +293,7 @@ public final class DaemonService {
         }
     }
 
-    private func timeOutStaleRequests(now: MonotonicInstant) {
+    func timeOutStaleRequests(now: MonotonicInstant) {
         for (id, waiting) in pending where now >= waiting.deadline {
             pending.removeValue(forKey: id)
             pendingArms.removeValue(forKey: id)
@@ -316,7 +316,7 @@ public final class DaemonService {
     }
 
     /// Answers the request `reply` belongs to.
-    private func complete(_ reply: OperatorReply) {
+    func complete(_ reply: OperatorReply) {
         if reply.id == reloadEngineRequest {
             reloadEngineRequest = nil
             if reply.outcome.isAccepted {
@@ -341,7 +341,7 @@ public final class DaemonService {
         waiting.respond(result)
     }
 
-    private func successResult(of waiting: Pending, reply: OperatorReply, arm: PendingArm?) -> JSONValue {
+    func successResult(of waiting: Pending, reply: OperatorReply, arm: PendingArm?) -> JSONValue {
         let state = reply.state.description
         switch waiting.method {
         case .sessionArm:
@@ -395,7 +395,7 @@ public final class DaemonService {
     // MARK: Planning
 
     /// Validates the program and plans the session exactly as arming would.
-    private func makePlan(_ arm: ArmParams) throws(ControlError) -> (PlanResult, SessionPlan) {
+    func makePlan(_ arm: ArmParams) throws(ControlError) -> (PlanResult, SessionPlan) {
         let patient = arm.patient
         guard PatientParams.isValidReference(patient.reference) else {
             throw ControlJSON.invalid("patient.reference",
@@ -467,7 +467,7 @@ public final class DaemonService {
 
     // MARK: Sessions and records
 
-    private func beginSession(_ arm: PendingArm) {
+    func beginSession(_ arm: PendingArm) {
         guard session == nil else { return }
         interrupted = nil
         let index = records.append(RecordDraft(program: arm.programName, patient: arm.reference,
@@ -477,7 +477,7 @@ public final class DaemonService {
     }
 
     /// Adds a state-changing request to the current session's record.
-    private func noteAction(_ method: ControlMethod, caller: ServiceCaller, outcome: String) {
+    func noteAction(_ method: ControlMethod, caller: ServiceCaller, outcome: String) {
         guard method.changesState, method != .sessionArm || outcome == "ok" else { return }
         guard let index = session?.recordIndex else { return }
         records.update(index) {
@@ -486,7 +486,7 @@ public final class DaemonService {
         }
     }
 
-    private func sessionStarted(at instant: MonotonicInstant) {
+    func sessionStarted(at instant: MonotonicInstant) {
         guard var current = session else { return }
         let startedAt = clock.text(instant)
         current.startedAt = startedAt
@@ -510,7 +510,7 @@ public final class DaemonService {
         }
     }
 
-    private func sessionEnded(_ reason: SessionEndReason, at instant: MonotonicInstant) {
+    func sessionEnded(_ reason: SessionEndReason, at instant: MonotonicInstant) {
         lastSessionEnd = reason.rawValue
         if let current = session {
             let endedAt = clock.text(instant)
@@ -525,7 +525,7 @@ public final class DaemonService {
 
     /// At start: a marker left behind means the previous daemon died during
     /// a session.
-    private func checkForInterruptedSession() {
+    func checkForInterruptedSession() {
         guard let directory = configuration.stateDirectory else { return }
         guard let found = SessionMarker.read(in: directory) else { return }
         let detectedAt = WallClock.rfc3339(Date())
@@ -551,7 +551,7 @@ public final class DaemonService {
     /// Per tick of the service: reports an interrupted session once the
     /// table's force is known, and removes the marker once the session has
     /// ended and the force is released.
-    private func reconcile(_ snapshot: ControlSnapshot, sink: NotificationSink?) {
+    func reconcile(_ snapshot: ControlSnapshot, sink: NotificationSink?) {
         if var found = interrupted, !interruptedReported {
             interruptedReported = true
             found.tensionAtStartN = snapshot.measuredForce.value
@@ -583,281 +583,9 @@ public final class DaemonService {
         }
     }
 
-    // MARK: Events
-
-    private func report(_ event: EngineEvent, sink: NotificationSink?) {
-        switch event {
-        case .safety(let safety): report(safety, sink: sink)
-        case .selfTestStarted(let at):
-            publishEvent(sink, at: at, kind: "self_test_started")
-        case .selfTestFinished(let passed, let finding, _, let at):
-            log("self-test \(passed ? "passed" : "FAILED: \(finding?.rawValue ?? "unknown")")")
-            publishEvent(sink, at: at, kind: "self_test_finished") {
-                $0.passed = passed
-                $0.finding = finding?.rawValue
-            }
-        case .sessionArmed(let program, let patient, let at):
-            log("session armed: program \(program), patient \(patient)")
-            if session == nil, let match = pendingArms.first(where: { $0.value.reference == patient }) {
-                beginSession(match.value)
-            }
-            publishEvent(sink, at: at, kind: "session_armed") {
-                $0.program = self.session?.programName ?? program
-                $0.patient = patient
-            }
-        case .sessionStarted(let at):
-            log("session started")
-            sessionStarted(at: at)
-            publishEvent(sink, at: at, kind: "session_started")
-        case .phaseEntered(let activity, let phaseIndex, _, _, let at):
-            publishEvent(sink, at: at, kind: "phase_entered") {
-                $0.activity = activity.rawValue
-                $0.phase = phaseIndex >= 0 ? phaseIndex + 1 : nil
-            }
-        case .holdForceAdjusted(let requested, let granted, let by, let at):
-            log("hold force adjusted by \(by): asked \(Int(requested.value.rounded())) N, "
-                + "granted \(Int(granted.value.rounded())) N")
-            publishEvent(sink, at: at, kind: "hold_force_adjusted") {
-                $0.requestedN = requested.value
-                $0.grantedN = granted.value
-                $0.by = by
-            }
-        case .sessionEnded(let reason, let at):
-            log("session ended: \(reason.rawValue)")
-            sessionEnded(reason, at: at)
-            publishEvent(sink, at: at, kind: "session_ended") { $0.reason = reason.rawValue }
-        }
-    }
-
-    private func report(_ event: SafetyEvent, sink: NotificationSink?) {
-        switch event {
-        case .transition(let from, let to, let cause, _, let who, let at):
-            guard from != to else { return }
-            log("state \(from) -> \(to) on \(cause)\(who.map { " by \($0)" } ?? "")")
-            sink?.publish(.session, method: NotificationMethod.session, params: ControlJSON.value(SessionNotification(
-                tS: clock.seconds(at), at: clock.text(at), from: from.description, to: to.description,
-                cause: String(describing: cause), by: who)))
-        case .refused(let command, let state, let reason, let who, let at):
-            guard let who else { return }
-            log("refused \(command) in \(state) from \(who): \(reason)")
-            publishEvent(sink, at: at, kind: "refused") {
-                $0.command = String(describing: command)
-                $0.reason = String(describing: reason)
-                $0.by = who
-            }
-        case .alarmRaised(let code, let at):
-            log("ALARM \(code.symbol) (\(code.priority)): \(code.message)")
-            alarms[code] = TrackedAlarm(present: true, acknowledged: false, raisedAt: clock.text(at))
-            if let index = session?.recordIndex {
-                records.update(index) { if !$0.alarms.contains(code.symbol) { $0.alarms.append(code.symbol) } }
-            }
-            publishAlarm(sink, code: code, change: "raised", at: at)
-        case .alarmConditionCleared(let code, _):
-            alarms[code]?.present = false
-        case .alarmAcknowledged(let code, let by, let at):
-            log("alarm acknowledged: \(code.symbol) by \(by)")
-            alarms[code]?.acknowledged = true
-            publishAlarm(sink, code: code, change: "acknowledged", at: at)
-        case .alarmEnded(let code, let at):
-            log("alarm ended: \(code.symbol)")
-            let info = alarmInfo(code)
-            alarms.removeValue(forKey: code)
-            sink?.publish(.alarms, method: NotificationMethod.alarm, params: ControlJSON.value(AlarmNotification(
-                tS: clock.seconds(at), at: clock.text(at), change: "ended", alarm: info)))
-        }
-    }
-
-    private func publishEvent(_ sink: NotificationSink?, at: MonotonicInstant, kind: String,
-                              _ fill: (inout EventNotification) -> Void = { _ in }) {
-        guard let sink else { return }
-        var notification = EventNotification(tS: clock.seconds(at), at: clock.text(at), kind: kind)
-        fill(&notification)
-        sink.publish(.events, method: NotificationMethod.event, params: ControlJSON.value(notification))
-    }
-
-    private func publishAlarm(_ sink: NotificationSink?, code: AlarmCode, change: String, at: MonotonicInstant) {
-        sink?.publish(.alarms, method: NotificationMethod.alarm, params: ControlJSON.value(AlarmNotification(
-            tS: clock.seconds(at), at: clock.text(at), change: change, alarm: alarmInfo(code))))
-    }
-
-    private func publishTelemetry(_ snapshot: ControlSnapshot, to sink: NotificationSink) {
-        guard sink.clientCount > 0 else { return }
-        sink.publishTelemetry(tick: snapshot.ticks, loopRateHz: configuration.loopRateHz,
-                              params: telemetryParams(snapshot))
-    }
-
-    /// The `telemetry` notification's params, built directly as a JSON tree:
-    /// this runs at the loop rate, and going through Codable costs several
-    /// times more. Same members as `TelemetryNotification` (absent when nil).
-    func telemetryParams(_ snapshot: ControlSnapshot) -> JSONValue {
-        var members: [String: JSONValue] = [
-            "t_s": .number(clock.seconds(snapshot.at)), "tick": .number(Double(snapshot.ticks)),
-            "state": .string(snapshot.state.description),
-            "target_n": .number(snapshot.targetForce.value), "measured_n": .number(snapshot.measuredForce.value),
-            "angles": .object(["flexion_deg": .number(snapshot.angles.flexion.value),
-                               "lateral_tilt_deg": .number(snapshot.angles.lateralTilt.value),
-                               "rotation_deg": .number(snapshot.angles.rotation.value)]),
-            "time_left_s": .number(snapshot.timeLeft.value),
-            "alarms": .array(snapshot.activeAlarms.isEmpty ? [] : snapshot.activeAlarms.codes.map { .string($0.symbol) }),
-        ]
-        if let activity = snapshot.activity { members["activity"] = .string(activity.rawValue) }
-        if snapshot.phaseIndex >= 0 { members["phase"] = .number(Double(snapshot.phaseIndex + 1)) }
-        return .object(members)
-    }
-
-    // MARK: Results
-
-    func alarmInfo(_ code: AlarmCode) -> AlarmInfo {
-        let tracked = alarms[code]
-        let priority: String
-        switch code.priority {
-        case .high: priority = "high"
-        case .medium: priority = "medium"
-        case .low: priority = "low"
-        case .information: priority = "information"
-        }
-        return AlarmInfo(code: code.symbol, priority: priority, present: tracked?.present ?? false,
-                         latched: code.latches, acknowledged: tracked?.acknowledged ?? false, message: code.message,
-                         raisedAt: tracked?.raisedAt)
-    }
-
-    /// Active alarms (present, or latched and not yet acknowledged), highest priority first.
-    func activeAlarms() -> [AlarmInfo] {
-        alarms.keys.sorted { ($0.priority, $1.rawValue) > ($1.priority, $0.rawValue) }.map(alarmInfo)
-    }
-
-    static func angles(_ angles: Angles) -> AnglesJSON {
-        AnglesJSON(flexionDeg: angles.flexion.value, lateralTiltDeg: angles.lateralTilt.value,
-                   rotationDeg: angles.rotation.value)
-    }
-
-    /// `status`: from the newest snapshot, without a round trip to the control loop.
-    public func status(clients: Int) -> StatusResult {
-        let snapshot = runtime.snapshot
-        var sessionStatus: SessionStatus?
-        if let current = session {
-            let plan = current.plan
-            sessionStatus = SessionStatus(
-                program: current.programName, patient: current.patientReference,
-                region: plan.patient.region.rawValue, weightKg: plan.patient.weight.value,
-                firstSession: plan.patient.firstSession, activity: snapshot.activity?.rawValue,
-                phase: snapshot.phaseIndex >= 0 ? snapshot.phaseIndex + 1 : nil,
-                phases: plan.program.program.phases.count, elapsedS: snapshot.treatmentElapsed.value,
-                timeLeftS: current.startedAt == nil ? plan.totalDuration.value : snapshot.timeLeft.value,
-                totalS: plan.totalDuration.value, peakN: plan.peakForce.value,
-                effectiveLimitN: plan.effectiveLimit.force.value, limitSource: plan.effectiveLimit.source.rawValue,
-                armedBy: current.armedBy, startedAt: current.startedAt)
-        }
-        let thread = runtime.controlThread
-        return StatusResult(
-            state: snapshot.state.description, simulated: runtime.identity.simulated, session: sessionStatus,
-            force: ForceStatus(targetN: snapshot.targetForce.value, measuredN: snapshot.measuredForce.value),
-            angles: Self.angles(snapshot.angles), alarms: activeAlarms(), lastSessionEnd: lastSessionEnd,
-            interruptedSession: interrupted,
-            loop: LoopStatus(rateHz: configuration.loopRateHz,
-                             realtime: thread?.realtimeMode.map(String.init(describing:)) ?? configuration.realtime,
-                             degraded: thread?.realtimeMode?.isDegraded ?? configuration.realtimeDegraded,
-                             p99LatenessUs: p99LatenessMicroseconds.rounded(),
-                             overruns: thread?.overruns ?? snapshot.overruns),
-            daemon: DaemonStatus(version: configuration.daemonVersion, uptimeS: clock.seconds(MonotonicClock.now()),
-                                 clients: clients),
-            recordsProblem: recordsProblem)
-    }
-
-    /// `status` as a JSON tree, built directly: it is the method clients
-    /// poll, and a trip through Codable costs more than the rest of the
-    /// round trip. The same members as `StatusResult` (absent when nil,
-    /// except the documented nulls `session`, `last_session_end` and
-    /// `interrupted_session`); a test holds the two equal.
-    public func statusJSON(clients: Int) -> JSONValue { Self.json(status(clients: clients)) }
-
-    /// A `StatusResult` as its JSON tree, without Codable.
-    public static func json(_ result: StatusResult) -> JSONValue {
-        func number(_ value: Double) -> JSONValue { .number(value) }
-        func text(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
-        var session: JSONValue = .null
-        if let current = result.session {
-            var members: [String: JSONValue] = [
-                "program": .string(current.program), "patient": .string(current.patient),
-                "region": .string(current.region), "weight_kg": number(current.weightKg),
-                "first_session": .bool(current.firstSession), "phases": number(Double(current.phases)),
-                "elapsed_s": number(current.elapsedS), "time_left_s": number(current.timeLeftS),
-                "total_s": number(current.totalS), "peak_n": number(current.peakN),
-                "effective_limit_n": number(current.effectiveLimitN), "limit_source": .string(current.limitSource),
-                "armed_by": .string(current.armedBy),
-            ]
-            if let activity = current.activity { members["activity"] = .string(activity) }
-            if let phase = current.phase { members["phase"] = number(Double(phase)) }
-            if let startedAt = current.startedAt { members["started_at"] = .string(startedAt) }
-            session = .object(members)
-        }
-        var interrupted: JSONValue = .null
-        if let found = result.interruptedSession {
-            var members: [String: JSONValue] = [
-                "program": .string(found.program), "patient": .string(found.patient),
-                "started_at": .string(found.startedAt), "detected_at": .string(found.detectedAt),
-            ]
-            if let tension = found.tensionAtStartN { members["tension_at_start_n"] = number(tension) }
-            interrupted = .object(members)
-        }
-        let alarms: [JSONValue] = result.alarms.map { alarm in
-            var members: [String: JSONValue] = [
-                "code": .string(alarm.code), "priority": .string(alarm.priority), "present": .bool(alarm.present),
-                "latched": .bool(alarm.latched), "acknowledged": .bool(alarm.acknowledged),
-                "message": .string(alarm.message),
-            ]
-            if let raisedAt = alarm.raisedAt { members["raised_at"] = .string(raisedAt) }
-            return .object(members)
-        }
-        var members: [String: JSONValue] = [
-            "state": .string(result.state), "simulated": .bool(result.simulated), "session": session,
-            "force": .object(["target_n": number(result.force.targetN), "measured_n": number(result.force.measuredN)]),
-            "angles": .object(["flexion_deg": number(result.angles.flexionDeg),
-                               "lateral_tilt_deg": number(result.angles.lateralTiltDeg),
-                               "rotation_deg": number(result.angles.rotationDeg)]),
-            "alarms": .array(alarms), "last_session_end": text(result.lastSessionEnd),
-            "interrupted_session": interrupted,
-            "loop": .object(["rate_hz": number(result.loop.rateHz), "realtime": .string(result.loop.realtime),
-                             "degraded": .bool(result.loop.degraded),
-                             "p99_lateness_us": number(result.loop.p99LatenessUs),
-                             "overruns": number(Double(result.loop.overruns))]),
-            "daemon": .object(["version": .string(result.daemon.version), "uptime_s": number(result.daemon.uptimeS),
-                               "clients": number(Double(result.daemon.clients))]),
-        ]
-        if let problem = result.recordsProblem { members["records_problem"] = .string(problem) }
-        return .object(members)
-    }
-
-    func deviceInfo() -> DeviceInfoResult {
-        let identity = runtime.identity
-        return DeviceInfoResult(
-            serial: identity.serialNumber, firmware: identity.firmwareVersion,
-            protocolVersion: Int(identity.protocolVersion), maxForceN: identity.maximumForce.value,
-            maxTravelMm: identity.maximumTravel.value, leaseMs: (identity.lease.value * 1000).rounded(),
-            axes: identity.angleAxes.map {
-                AxisInfo(axis: $0.axis.rawValue, minDeg: $0.minimum.value, maxDeg: $0.maximum.value,
-                         maxRateDegPerS: $0.maximumRate.value)
-            },
-            link: configuration.link, simulated: identity.simulated)
-    }
-
-    func programsList() -> ProgramsListResult {
-        let entries = catalog.files().map { file in
-            let text = FileManager.default.contents(atPath: file.file).map { String(decoding: $0, as: UTF8.self) }
-            return catalog.entry(name: file.name, file: file.file, text: text).entry
-        }
-        return ProgramsListResult(programs: entries, directories: catalog.directories)
-    }
-
-    func programsShow(_ name: String) throws(ControlError) -> ProgramShowResult {
-        guard let found = catalog.find(name) else { throw catalog.notFound(name) }
-        let (entry, diagnostics) = catalog.entry(name: found.name, file: found.file, text: found.text)
-        return ProgramShowResult(entry: entry, text: found.text, diagnostics: diagnostics)
-    }
-
     // MARK: Configuration reload
 
-    private func reloadConfiguration(by caller: ServiceCaller) throws(ControlError) -> ReloadResult {
+    func reloadConfiguration(by caller: ServiceCaller) throws(ControlError) -> ReloadResult {
         guard let reload else {
             throw ControlError(.configurationInvalid, "this daemon was started without a configuration file",
                                data: ["errors": .array([.string("no configuration file (start with --config PATH)")])])
@@ -883,7 +611,7 @@ public final class DaemonService {
         return ReloadResult(applied: true, deferred: false, restartNeeded: outcome.restartNeeded)
     }
 
-    private func applyDeferredReloadIfIdle(_ snapshot: ControlSnapshot) {
+    func applyDeferredReloadIfIdle(_ snapshot: ControlSnapshot) {
         guard let waiting = deferredReload, session == nil, !snapshot.state.isSessionState,
               snapshot.state != .releasing, !(awaitingRelease && markerPending) else { return }
         deferredReload = nil
@@ -891,7 +619,7 @@ public final class DaemonService {
         log("deferred configuration reload applied")
     }
 
-    private func apply(_ reload: ServiceReload) {
+    func apply(_ reload: ServiceReload) {
         configuration.programDirectories = reload.programDirectories
         var limits = catalog.limits
         if let newConfiguration = reload.engineConfiguration {

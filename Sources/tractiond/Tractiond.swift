@@ -145,7 +145,7 @@ struct Tractiond: ParsableCommand {
         let plan = try program.map { try loadPlan($0, limits: engineConfiguration.therapyLimits) }
         if let plan { plantConfiguration.patient = SimulatedPatient(bodyMass: plan.patient.weight, region: plan.patient.region) }
         let simulatedLink = SimulatedTableLink(configuration: plantConfiguration, start: MonotonicClock.now())
-        let link: any TableLink = serial?.link ?? SimulatedTableWithInputs(simulatedLink)
+        let link: any TareRequesting = serial?.link ?? SimulatedTableWithInputs(simulatedLink)
         if let serial {
             log("table \(serial.identity.serialNumber) on \(devicePath)\(identity.simulated ? " (SIMULATED by the table itself)" : "")")
         }

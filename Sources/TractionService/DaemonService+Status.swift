@@ -1,0 +1,159 @@
+import Foundation
+import TractionControlProtocol
+import TractionDaemon
+import TractionDevice
+import TractionEngine
+import TractionSafety
+import TractionTherapy
+
+/// The answers built on the service thread without a trip to the control
+/// loop: status, alarms, device info and programs.
+extension DaemonService {
+    func alarmInfo(_ code: AlarmCode) -> AlarmInfo {
+        let tracked = alarms[code]
+        let priority: String
+        switch code.priority {
+        case .high: priority = "high"
+        case .medium: priority = "medium"
+        case .low: priority = "low"
+        case .information: priority = "information"
+        }
+        return AlarmInfo(code: code.symbol, priority: priority, present: tracked?.present ?? false,
+                         latched: code.latches, acknowledged: tracked?.acknowledged ?? false, message: code.message,
+                         raisedAt: tracked?.raisedAt)
+    }
+
+    /// Active alarms (present, or latched and not yet acknowledged), highest priority first.
+    func activeAlarms() -> [AlarmInfo] {
+        alarms.keys.sorted { ($0.priority, $1.rawValue) > ($1.priority, $0.rawValue) }.map(alarmInfo)
+    }
+
+    static func angles(_ angles: Angles) -> AnglesJSON {
+        AnglesJSON(flexionDeg: angles.flexion.value, lateralTiltDeg: angles.lateralTilt.value,
+                   rotationDeg: angles.rotation.value)
+    }
+
+    /// `status`: from the newest snapshot, without a round trip to the control loop.
+    public func status(clients: Int) -> StatusResult {
+        let snapshot = runtime.snapshot
+        var sessionStatus: SessionStatus?
+        if let current = session {
+            let plan = current.plan
+            sessionStatus = SessionStatus(
+                program: current.programName, patient: current.patientReference,
+                region: plan.patient.region.rawValue, weightKg: plan.patient.weight.value,
+                firstSession: plan.patient.firstSession, activity: snapshot.activity?.rawValue,
+                phase: snapshot.phaseIndex >= 0 ? snapshot.phaseIndex + 1 : nil,
+                phases: plan.program.program.phases.count, elapsedS: snapshot.treatmentElapsed.value,
+                timeLeftS: current.startedAt == nil ? plan.totalDuration.value : snapshot.timeLeft.value,
+                totalS: plan.totalDuration.value, peakN: plan.peakForce.value,
+                effectiveLimitN: plan.effectiveLimit.force.value, limitSource: plan.effectiveLimit.source.rawValue,
+                armedBy: current.armedBy, startedAt: current.startedAt)
+        }
+        let thread = runtime.controlThread
+        return StatusResult(
+            state: snapshot.state.description, simulated: runtime.identity.simulated, session: sessionStatus,
+            force: ForceStatus(targetN: snapshot.targetForce.value, measuredN: snapshot.measuredForce.value),
+            angles: Self.angles(snapshot.angles), alarms: activeAlarms(), lastSessionEnd: lastSessionEnd,
+            interruptedSession: interrupted,
+            loop: LoopStatus(rateHz: configuration.loopRateHz,
+                             realtime: thread?.realtimeMode.map(String.init(describing:)) ?? configuration.realtime,
+                             degraded: thread?.realtimeMode?.isDegraded ?? configuration.realtimeDegraded,
+                             p99LatenessUs: p99LatenessMicroseconds.rounded(),
+                             overruns: thread?.overruns ?? snapshot.overruns),
+            daemon: DaemonStatus(version: configuration.daemonVersion, uptimeS: clock.seconds(MonotonicClock.now()),
+                                 clients: clients),
+            recordsProblem: recordsProblem)
+    }
+
+    /// `status` as a JSON tree, built directly: it is the method clients
+    /// poll, and a trip through Codable costs more than the rest of the
+    /// round trip. The same members as `StatusResult` (absent when nil,
+    /// except the documented nulls `session`, `last_session_end` and
+    /// `interrupted_session`); a test holds the two equal.
+    public func statusJSON(clients: Int) -> JSONValue { Self.json(status(clients: clients)) }
+
+    /// A `StatusResult` as its JSON tree, without Codable.
+    public static func json(_ result: StatusResult) -> JSONValue {
+        func number(_ value: Double) -> JSONValue { .number(value) }
+        func text(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
+        var session: JSONValue = .null
+        if let current = result.session {
+            var members: [String: JSONValue] = [
+                "program": .string(current.program), "patient": .string(current.patient),
+                "region": .string(current.region), "weight_kg": number(current.weightKg),
+                "first_session": .bool(current.firstSession), "phases": number(Double(current.phases)),
+                "elapsed_s": number(current.elapsedS), "time_left_s": number(current.timeLeftS),
+                "total_s": number(current.totalS), "peak_n": number(current.peakN),
+                "effective_limit_n": number(current.effectiveLimitN), "limit_source": .string(current.limitSource),
+                "armed_by": .string(current.armedBy),
+            ]
+            if let activity = current.activity { members["activity"] = .string(activity) }
+            if let phase = current.phase { members["phase"] = number(Double(phase)) }
+            if let startedAt = current.startedAt { members["started_at"] = .string(startedAt) }
+            session = .object(members)
+        }
+        var interrupted: JSONValue = .null
+        if let found = result.interruptedSession {
+            var members: [String: JSONValue] = [
+                "program": .string(found.program), "patient": .string(found.patient),
+                "started_at": .string(found.startedAt), "detected_at": .string(found.detectedAt),
+            ]
+            if let tension = found.tensionAtStartN { members["tension_at_start_n"] = number(tension) }
+            interrupted = .object(members)
+        }
+        let alarms: [JSONValue] = result.alarms.map { alarm in
+            var members: [String: JSONValue] = [
+                "code": .string(alarm.code), "priority": .string(alarm.priority), "present": .bool(alarm.present),
+                "latched": .bool(alarm.latched), "acknowledged": .bool(alarm.acknowledged),
+                "message": .string(alarm.message),
+            ]
+            if let raisedAt = alarm.raisedAt { members["raised_at"] = .string(raisedAt) }
+            return .object(members)
+        }
+        var members: [String: JSONValue] = [
+            "state": .string(result.state), "simulated": .bool(result.simulated), "session": session,
+            "force": .object(["target_n": number(result.force.targetN), "measured_n": number(result.force.measuredN)]),
+            "angles": .object(["flexion_deg": number(result.angles.flexionDeg),
+                               "lateral_tilt_deg": number(result.angles.lateralTiltDeg),
+                               "rotation_deg": number(result.angles.rotationDeg)]),
+            "alarms": .array(alarms), "last_session_end": text(result.lastSessionEnd),
+            "interrupted_session": interrupted,
+            "loop": .object(["rate_hz": number(result.loop.rateHz), "realtime": .string(result.loop.realtime),
+                             "degraded": .bool(result.loop.degraded),
+                             "p99_lateness_us": number(result.loop.p99LatenessUs),
+                             "overruns": number(Double(result.loop.overruns))]),
+            "daemon": .object(["version": .string(result.daemon.version), "uptime_s": number(result.daemon.uptimeS),
+                               "clients": number(Double(result.daemon.clients))]),
+        ]
+        if let problem = result.recordsProblem { members["records_problem"] = .string(problem) }
+        return .object(members)
+    }
+
+    func deviceInfo() -> DeviceInfoResult {
+        let identity = runtime.identity
+        return DeviceInfoResult(
+            serial: identity.serialNumber, firmware: identity.firmwareVersion,
+            protocolVersion: Int(identity.protocolVersion), maxForceN: identity.maximumForce.value,
+            maxTravelMm: identity.maximumTravel.value, leaseMs: (identity.lease.value * 1000).rounded(),
+            axes: identity.angleAxes.map {
+                AxisInfo(axis: $0.axis.rawValue, minDeg: $0.minimum.value, maxDeg: $0.maximum.value,
+                         maxRateDegPerS: $0.maximumRate.value)
+            },
+            link: configuration.link, simulated: identity.simulated)
+    }
+
+    func programsList() -> ProgramsListResult {
+        let entries = catalog.files().map { file in
+            let text = FileManager.default.contents(atPath: file.file).map { String(decoding: $0, as: UTF8.self) }
+            return catalog.entry(name: file.name, file: file.file, text: text).entry
+        }
+        return ProgramsListResult(programs: entries, directories: catalog.directories)
+    }
+
+    func programsShow(_ name: String) throws(ControlError) -> ProgramShowResult {
+        guard let found = catalog.find(name) else { throw catalog.notFound(name) }
+        let (entry, diagnostics) = catalog.entry(name: found.name, file: found.file, text: found.text)
+        return ProgramShowResult(entry: entry, text: found.text, diagnostics: diagnostics)
+    }
+}
