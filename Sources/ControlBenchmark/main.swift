@@ -143,6 +143,24 @@ func usage(of pid: pid_t) -> (cpu: Double, rssMB: Double) {
     return (cpu, rss / 1024)
 }
 
+/// Page faults taken so far by the daemon's control thread (the thread named
+/// "traction-ctl"): fields 10 (minflt) and 12 (majflt) of its /proc stat
+/// line. With memory locked as touched, a session should add none.
+func controlThreadFaults(of pid: pid_t) -> (minor: Int, major: Int)? {
+    let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+    for task in tasks {
+        let comm = (try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/comm", encoding: .utf8)) ?? ""
+        guard comm.hasPrefix("traction-ctl"),
+              let stat = try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { continue }
+        // Fields after the command name start at field 3 (state).
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 9, let minor = Int(fields[7]), let major = Int(fields[9]) else { return nil }
+        return (minor, major)
+    }
+    return nil
+}
+
 /// Loop lateness over a window from the telemetry notifications of one
 /// 250 Hz subscriber: each tick's wake-up time minus its tick number times
 /// the period, relative to the smallest such offset in the window (the
@@ -252,6 +270,7 @@ func icuResidentMB(of pid: pid_t) -> Double {
     return total / 1024
 }
 
+let faultsAtStart = controlThreadFaults(of: pid)
 let idle = measureIdleSession(seconds: max(options.seconds, 20))
 _ = probeConnection.call("subscribe", ["topics": ["telemetry"], "telemetry_hz": options.rate])
 
@@ -302,6 +321,13 @@ print(String(format: "daemon during the session, no subscribers: RSS %.1f MB (of
 print(String(format: "daemon with the 250 Hz probe: CPU %.2f %%; with the probe and 64 subscribers at 50 Hz: CPU %.2f %%, RSS %.1f MB",
              quiet.cpu, busy.cpu, busy.rss))
 print("(both lateness windows have one 250 Hz telemetry subscriber, the lateness probe)")
+if let before = faultsAtStart, let after = controlThreadFaults(of: pid) {
+    let minor = after.minor - before.minor, major = after.major - before.major
+    print("control thread page faults during the session (all three windows): minor \(minor), major \(major); goal 0: "
+          + verdict(minor == 0 && major == 0))
+} else {
+    print("control thread page faults: the thread named traction-ctl was not found: " + verdict(false))
+}
 
 _ = control.call("session.stop")
 kill(pid, SIGTERM)

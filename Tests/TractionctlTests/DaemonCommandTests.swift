@@ -6,8 +6,7 @@ import Glibc
 
 /// Every daemon command of tractionctl against a real `tractiond --simulate`
 /// over its real control socket.
-@Suite("tractionctl against a simulated tractiond", .serialized,
-       .enabled(if: SimulatedDaemon.servesControlSocket, "needs a tractiond that opens its control socket"))
+@Suite("tractionctl against a simulated tractiond", .serialized)
 struct DaemonCommandTests {
     static func json(_ result: TractionctlRunner.Result) -> [String: Any] {
         (try? JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any]) ?? [:]

@@ -16,22 +16,6 @@ final class SimulatedDaemon: @unchecked Sendable {
         return TractionctlRunner.executable.deletingLastPathComponent().appendingPathComponent("tractiond")
     }()
 
-    /// Whether the daemon in this build opens a control socket (it has a
-    /// --socket option). Until it does, the tests that need it are skipped.
-    static let servesControlSocket: Bool = {
-        guard FileManager.default.isExecutableFile(atPath: executable.path) else { return false }
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = ["--help"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return false }
-        let help = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return help.contains("--socket")
-    }()
-
     let directory: String
     let socketPath: String
     let process: Process

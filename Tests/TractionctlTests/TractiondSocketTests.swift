@@ -109,13 +109,8 @@ final class ControlClient {
     }
 }
 
-/// The socket server is part of this checkout (the daemon opens no socket without it).
-let socketServerIsBuilt = FileManager.default.fileExists(
-    atPath: TractionctlRunner.packageRoot.appendingPathComponent("Sources/TractionControl").path)
-
 /// The real tractiond binary driven over its real control socket.
-@Suite("tractiond over its control socket", .serialized,
-       .enabled(if: socketServerIsBuilt, "needs the socket server (Sources/TractionControl)"))
+@Suite("tractiond over its control socket", .serialized)
 struct TractiondSocketTests {
     let helper = TractiondSimulateTests()
 

@@ -11,10 +11,14 @@ let tmuxPath: String? = ["/usr/bin/tmux", "/usr/local/bin/tmux"].first {
 
 /// `tractionctl watch` in a real terminal: tmux runs it in a 100x30 pane
 /// and `capture-pane` reads back what a person would see.
-@Suite("tractionctl watch in a terminal", .serialized,
-       .enabled(if: SimulatedDaemon.servesControlSocket && tmuxPath != nil,
-                "needs tmux and a tractiond that opens its control socket"))
+@Suite("tractionctl watch in a terminal", .serialized)
 struct WatchTerminalTests {
+    /// Not skipped when tmux is missing: the screen checks below then fail,
+    /// and this one says what to install.
+    @Test func tmuxIsInstalled() {
+        #expect(tmuxPath != nil, "tmux is missing: run scripts/install-deps.sh (make test does)")
+    }
+
     /// A tmux server of its own (-L), so the tests never touch a user's sessions.
     final class Tmux {
         let server = "ctl-watch-\(getpid())-\(UUID().uuidString.prefix(6))"

@@ -12,8 +12,26 @@
  * would otherwise be added to every absolute-deadline sleep. */
 int traction_set_timer_slack(unsigned long nanoseconds);
 
-/* mlockall(MCL_CURRENT | MCL_FUTURE): no page fault may stall a tick. */
+/* mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT): every page the process
+ * has touched or will touch stays resident, but pages never touched (most of
+ * Foundation's 38 MB ICU data table, the unused part of each thread stack)
+ * are not made resident just to be locked. Returns EINVAL on a kernel older
+ * than 4.4, which lacks MCL_ONFAULT; the caller then uses the plain form. */
+int traction_lock_memory_on_fault(void);
+
+/* mlockall(MCL_CURRENT | MCL_FUTURE): every mapped page made resident now. */
 int traction_lock_all_memory(void);
+
+/* mlock(2) every loadable segment of the main executable, so all of its code
+ * (the engine, the safety kernel, the link: everything a tick can run,
+ * including alarm paths that have never run yet) is resident before the first
+ * tick. Sets *bytes to the length locked. */
+int traction_lock_executable(unsigned long *bytes);
+
+/* Touch `bytes` of the calling thread's stack below the current frame so that
+ * the control thread's stack pages are resident (and, once memory is locked,
+ * locked) before the first tick. */
+void traction_prefault_stack(unsigned long bytes);
 
 /* pthread_setschedparam(pthread_self(), SCHED_FIFO, priority). */
 int traction_set_fifo_priority(int priority);
