@@ -83,8 +83,12 @@ enum SocketFiles {
             }
             guard bound == 0 else { throw .systemCall("bind", path: path, errno: errno) }
             // The directory is 0750, so nobody outside its group can reach the
-            // file between bind and these two calls.
-            guard chown(path, uid_t.max, groupID) == 0 else {
+            // file between bind and these two calls. chown only when the group
+            // differs: under the unit the file is born with the daemon's group
+            // (Group=traction), and SystemCallFilter=~@privileged refuses chown.
+            var made = stat()
+            guard lstat(path, &made) == 0 else { throw .systemCall("lstat", path: path, errno: errno) }
+            guard made.st_gid == groupID || chown(path, uid_t.max, groupID) == 0 else {
                 throw .systemCall("chown (group \(groupID))", path: path, errno: errno)
             }
             guard chmod(path, 0o660) == 0 else { throw .systemCall("chmod 0660", path: path, errno: errno) }

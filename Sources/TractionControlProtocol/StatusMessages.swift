@@ -158,16 +158,22 @@ public struct InterruptedSession: Codable, Sendable, Hashable {
     public var startedAt: String
     public var detectedAt: String
     public var tensionAtStartN: Double?
-    public init(program: String, patient: String, startedAt: String, detectedAt: String, tensionAtStartN: Double?) {
+    /// The table reported its `lease_expired` latch when this daemon started:
+    /// it had released by itself because the previous daemon stopped
+    /// commanding with the drive enabled (docs/control-protocol.md, section 9).
+    public var tableLeaseExpired: Bool
+    public init(program: String, patient: String, startedAt: String, detectedAt: String, tensionAtStartN: Double?,
+                tableLeaseExpired: Bool = false) {
         self.program = program
         self.patient = patient
         self.startedAt = startedAt
         self.detectedAt = detectedAt
         self.tensionAtStartN = tensionAtStartN
+        self.tableLeaseExpired = tableLeaseExpired
     }
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case program, patient, startedAt = "started_at", detectedAt = "detected_at"
-        case tensionAtStartN = "tension_at_start_n"
+        case tensionAtStartN = "tension_at_start_n", tableLeaseExpired = "table_lease_expired"
     }
 }
 

@@ -226,6 +226,9 @@ public final class ControlLoopRuntime: @unchecked Sendable {
                 // Ready: the link is up and nothing pulls, so the new engine
                 // may shake hands at once.
                 engine = replacement
+                // This daemon has been driving the table: a lease latch now
+                // is its own fault, never a previous daemon's trace.
+                engine.closeStartWindow()
                 engine.linkConnected(at: now, into: &log)
                 engine.handshakeDone(at: now, into: &log)
                 outcome = .accepted

@@ -45,6 +45,15 @@ public struct Engine: Sendable {
     private var selfTestRun: SelfTestRun?
     /// The limit of the session that ended, kept until the release is done.
     private var releaseForceLimit: Newtons?
+    /// The start window (docs/safety.md, H6): from this engine's creation
+    /// until the table shows a sample without `leaseExpired`, the engine
+    /// first enables the drive other than to release, or a self-test ends. Inside it a
+    /// `leaseExpired` latch is the trace of the previous daemon, not a drive
+    /// fault of this one: the engine keeps that one bit from the kernel.
+    public private(set) var startWindowOpen = true
+    /// The table reported `leaseExpired` inside the start window: the
+    /// previous daemon stopped commanding while the drive was enabled.
+    public private(set) var tableLeaseExpiredAtStart = false
 
     /// - Parameter identity: what the table reported in its handshake; the
     ///   configuration is narrowed to the table's own force cap and axes.
@@ -105,6 +114,7 @@ public struct Engine: Sendable {
         let period = periodSinceLastStep(now)
         lastStepAt = now
         if let telemetry { lastTelemetry = telemetry }
+        let judged = judgedAtStart(telemetry, at: now, into: &log)
 
         if releaseForceLimit != nil, kernel.state == .ready || kernel.state == .offline
             || (telemetry.map { $0.loadCellForce <= configuration.safety.slackForce } ?? false) {
@@ -117,9 +127,9 @@ public struct Engine: Sendable {
             angleTargets: plannerOutput?.targetAngles,
             articulationDeclared: plannerOutput?.articulating ?? false,
             deadlineMissed: deadlineMissed)
-        kernel.observe(telemetry, context: context, at: now, into: &log.safety)
+        kernel.observe(judged, context: context, at: now, into: &log.safety)
         react(to: &log, at: now)
-        advanceSelfTest(telemetry: telemetry, at: now, into: &log)
+        advanceSelfTest(telemetry: judged, at: now, into: &log)
 
         // 2. Therapy.
         var targetForce = Newtons.zero
@@ -165,7 +175,37 @@ public struct Engine: Sendable {
             forceController.track(applied: command.tractionVelocity)
         }
         lastCommand = command
+        // Once this engine has enabled the drive for anything but a release
+        // (from then on it may command tension), a lease that expires is its
+        // own link's failure (H5): a drive fault from then on. A release
+        // under fault keeps the window open: the table releases anyway.
+        if command.driveEnabled && command.releaseProfile == .none { startWindowOpen = false }
         return command
+    }
+
+    /// Ends the start window at once: a `leaseExpired` latch is a drive
+    /// fault from now on. For an engine that replaces a running one (a
+    /// configuration reload), which has no previous daemon's trace to excuse.
+    public mutating func closeStartWindow() { startWindowOpen = false }
+
+    /// The sample the kernel and the self-test judge. Inside the start
+    /// window a `leaseExpired` bit is recorded once (`tableLeaseExpiredAtStart`)
+    /// and removed; every other bit passes, so any other drive fault at start
+    /// is still DRIVE_FAULT. The first sample without the bit (the table took
+    /// this engine's drive-off command, which clears its latch) ends the window.
+    private mutating func judgedAtStart(_ telemetry: Telemetry?, at now: MonotonicInstant,
+                                        into log: inout EngineEventLog) -> Telemetry? {
+        guard startWindowOpen, var sample = telemetry else { return telemetry }
+        guard sample.driveFaults.contains(.leaseExpired) else {
+            startWindowOpen = false
+            return telemetry
+        }
+        if !tableLeaseExpiredAtStart {
+            tableLeaseExpiredAtStart = true
+            log.append(.tableLeaseExpiredAtStart(force: sample.loadCellForce, at: now))
+        }
+        sample.driveFaults.remove(.leaseExpired)
+        return sample
     }
 
     /// Paying out cable at the home end, or pulling at the far end, only
@@ -269,7 +309,14 @@ public struct Engine: Sendable {
             return
         }
         selfTestRun = nil
-        let finding = run.samples == 0 ? .noTelemetry : run.finding
+        var finding = run.samples == 0 ? .noTelemetry : run.finding
+        // The table must have cleared its lease latch by now (every command
+        // of the self-test has the drive off); one that still reports it
+        // is not obeying, and the start window ends here either way.
+        if startWindowOpen, finding == nil, lastTelemetry?.driveFaults.contains(.leaseExpired) ?? false {
+            finding = .driveFault
+        }
+        startWindowOpen = false
         log.append(.selfTestFinished(passed: finding == nil, finding: finding, peakIdleForce: run.peakIdleForce,
                                      at: now))
         kernel.selfTest(passed: finding == nil, at: now, into: &log.safety)

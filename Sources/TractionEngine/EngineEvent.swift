@@ -40,6 +40,10 @@ public enum EngineEvent: Sendable, Hashable {
     case phaseEntered(activity: TherapyActivity, phaseIndex: Int, step: Int, cycle: Int, at: MonotonicInstant)
     case holdForceAdjusted(requested: Newtons, granted: Newtons, by: String, at: MonotonicInstant)
     case sessionEnded(reason: SessionEndReason, at: MonotonicInstant)
+    /// The table reported its `leaseExpired` latch before this engine had
+    /// enabled the drive: the trace of an interrupted previous daemon (H6),
+    /// not a drive fault. `force` is the load cell's reading then.
+    case tableLeaseExpiredAtStart(force: Newtons, at: MonotonicInstant)
 }
 
 /// The caller's buffer for the events of one tick or one command.

@@ -50,6 +50,9 @@ extension DaemonService {
             log("session ended: \(reason.rawValue)")
             sessionEnded(reason, at: at)
             publishEvent(sink, at: at, kind: "session_ended") { $0.reason = reason.rawValue }
+        case .tableLeaseExpiredAtStart(let force, let at):
+            noteTableLeaseExpiredAtStart(force: force, at: at)
+            publishEvent(sink, at: at, kind: "table_lease_expired") { $0.interrupted = self.interrupted }
         }
     }
 

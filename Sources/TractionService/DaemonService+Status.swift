@@ -98,6 +98,7 @@ extension DaemonService {
             var members: [String: JSONValue] = [
                 "program": .string(found.program), "patient": .string(found.patient),
                 "started_at": .string(found.startedAt), "detected_at": .string(found.detectedAt),
+                "table_lease_expired": .bool(found.tableLeaseExpired),
             ]
             if let tension = found.tensionAtStartN { members["tension_at_start_n"] = number(tension) }
             interrupted = .object(members)

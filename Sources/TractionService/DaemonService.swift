@@ -548,6 +548,24 @@ public final class DaemonService {
         log("interrupted session: program \(marker.program) patient \(marker.patient) started at \(marker.startedAt)")
     }
 
+    /// The table still latched `lease_expired` when this daemon started: it
+    /// released by itself because the previous daemon stopped commanding with
+    /// the drive enabled (H6). Evidence of an interrupted session, not a drive
+    /// fault; the engine's drive-off commands clear the latch. Without a
+    /// marker (the previous daemon died armed, or could not write it) the
+    /// interruption is still reported, its program and patient unknown.
+    func noteTableLeaseExpiredAtStart(force: Newtons, at instant: MonotonicInstant) {
+        if interrupted == nil {
+            interrupted = InterruptedSession(program: "unknown", patient: "unknown", startedAt: "unknown",
+                                             detectedAt: clock.text(instant), tensionAtStartN: nil)
+            lastSessionEnd = SessionEndReason.interrupted.rawValue
+        }
+        interrupted?.tableLeaseExpired = true
+        log("interrupted session: the table reports lease_expired (it released by itself after the previous "
+            + "daemon stopped commanding, \(Int(force.value.rounded())) N now); not a drive fault: "
+            + "the drive-off commands clear the latch before the self-test decides")
+    }
+
     /// Per tick of the service: reports an interrupted session once the
     /// table's force is known, and removes the marker once the session has
     /// ended and the force is released.

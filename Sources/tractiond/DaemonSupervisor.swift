@@ -19,8 +19,12 @@ final class DaemonSupervisor {
 
     /// The control thread counts as healthy while its last tick is this recent.
     static let healthyTickAge: Seconds = 0.5
-    /// How long a termination waits for the release before giving up.
-    static let releaseTimeout: Seconds = 30
+    /// How long a termination waits for the release: from the force at the
+    /// stop and the release rate, bounded below systemd's stop timeout.
+    let shutdown: ShutdownRelease
+
+    /// Set when the daemon gave up waiting for the release (exit 75).
+    private(set) var releaseUnfinished = false
 
     private(set) var finished = false
     private let startedAt = MonotonicClock.now()
@@ -28,12 +32,15 @@ final class DaemonSupervisor {
     private var sessionRequested = false
     private var sessionArmed = false
     private var stopRequestedAt: MonotonicInstant?
+    private var releaseWait = Seconds.zero
     private var lastStatus = MonotonicInstant.origin
     private var lastWatchdog = MonotonicInstant.origin
 
     init(service: DaemonService, notifier: SystemdNotifier, statusInterval: Double, simulated: Bool,
-         commandLineSession: (text: String, file: String, patient: PatientParams, confirm: Bool)?, stopAfter: Double?) {
+         commandLineSession: (text: String, file: String, patient: PatientParams, confirm: Bool)?, stopAfter: Double?,
+         shutdown: ShutdownRelease) {
         self.service = service
+        self.shutdown = shutdown
         self.notifier = notifier
         self.statusInterval = statusInterval
         self.simulated = simulated
@@ -57,19 +64,47 @@ final class DaemonSupervisor {
         let timeUp = stopAfter.map { now - startedAt >= Seconds($0) } ?? false
         if stopRequestedAt == nil && (terminationRequested.load(ordering: .relaxed) || timeUp) {
             stopRequestedAt = now
-            try? notifier.stopping(status: "\(prefix)stopping, releasing any tension")
-            log("\(prefix)stopping; releasing any tension at the normal rate")
-            service.stopForShutdown()
+            beginShutdown(snapshot)
         }
         if let since = stopRequestedAt {
-            if service.isReleased || now - since >= Self.releaseTimeout {
-                if !service.isReleased { log("\(prefix)release did not finish within \(Int(Self.releaseTimeout.value)) s") }
+            if service.isReleased {
+                log("\(prefix)released (measured \(Int(service.runtime.snapshot.measuredForce.value.rounded())) N); exiting")
+                finished = true
+            } else if now - since >= releaseWait {
+                releaseUnfinished = true
+                let line = "\(prefix)release did not finish within \(Int(releaseWait.value.rounded())) s (measured "
+                    + "\(Int(service.runtime.snapshot.measuredForce.value.rounded())) N); exiting: the table's lease "
+                    + "releases the rest"
+                log(line)
+                try? notifier.status(line)
                 finished = true
             }
         } else if commandLineSession != nil && sessionArmed && snapshot.lastSessionEnd != nil && service.isReleased {
             log("\(prefix)session ended (\(snapshot.lastSessionEnd!.rawValue)); exiting")
             finished = true
         }
+    }
+
+    /// STOPPING=1, the stop of any session, and the wait for its release:
+    /// long enough for the force at the stop at the release rate, bounded
+    /// below systemd's stop timeout. A release that cannot fit is said at
+    /// once, in the log and STATUS, before systemd kills the daemon.
+    private func beginShutdown(_ snapshot: ControlSnapshot) {
+        let force = snapshot.measuredForce
+        let (wait, fits) = shutdown.wait(for: force)
+        releaseWait = wait
+        let rate = Int(shutdown.releaseRate.value.rounded())
+        let needed = Int(shutdown.needed(for: force).value.rounded(.up))
+        var line = "\(prefix)stopping; releasing any tension at the normal rate: \(Int(force.value.rounded())) N "
+            + "at \(rate) N/s needs about \(needed) s, waiting at most \(Int(wait.value.rounded())) s"
+        if !fits {
+            line += "; WARNING: that is more than the stop timeout allows (TimeoutStopSec "
+                + "\(Int(shutdown.stopTimeout.value.rounded())) s, see docs/deployment.md): the table's lease "
+                + "releases what is left when the daemon exits"
+        }
+        try? notifier.stopping(status: line)
+        log(line)
+        service.stopForShutdown()
     }
 
     /// READY=1 once the table's state is known after the handshake: ready,

@@ -96,12 +96,18 @@ struct Tractiond: ParsableCommand {
     @Option(help: "A program directory (overrides programs.directories; repeat for several, the first wins).")
     var programDirectory: [String] = []
 
+    @Option(help: "systemd's stop timeout for this daemon in seconds (the unit's TimeoutStopSec); a termination waits for the release at most this less 5 s.")
+    var stopTimeout: Double = 90
+
     func validate() throws {
         if listPorts || checkConfig { return }
         if simulate && device != nil {
             throw ValidationError("give either --simulate or --device PATH (the table's serial port), not both")
         }
         if let baud, baud <= 0 { throw ValidationError("--baud must be a positive number of bit/s") }
+        if !(stopTimeout > 0) || !stopTimeout.isFinite {
+            throw ValidationError("--stop-timeout must be a positive number of seconds")
+        }
         if let rate, !EngineConfiguration.allowedRates.contains(rate) {
             throw ValidationError("--rate must be from 100 to 1000 Hz")
         }
@@ -184,10 +190,15 @@ struct Tractiond: ParsableCommand {
         }
         let supervisor = DaemonSupervisor(service: service, notifier: notifier, statusInterval: statusInterval,
                                           simulated: simulated, commandLineSession: commandLineSession,
-                                          stopAfter: seconds)
+                                          stopAfter: seconds,
+                                          shutdown: ShutdownRelease(
+                                              releaseRate: engineConfiguration.therapyLimits.defaultReleaseRate,
+                                              stopTimeout: Seconds(stopTimeout)))
         try ServiceLoop.run(service: service, supervisor: supervisor,
                             socketPath: socket ?? running.socket.path, configuration: running, log: { log(prefix + $0) })
         log(prefix + "stopped")
+        // EX_TEMPFAIL: the daemon gave up waiting; the table's lease finishes the release.
+        if supervisor.releaseUnfinished { throw ExitCode(75) }
     }
 
     /// The file named by --config, else the default file when it exists,

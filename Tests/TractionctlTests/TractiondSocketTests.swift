@@ -121,7 +121,9 @@ struct TractiondSocketTests {
         return path
     }
 
-    func launchDaemon(directory: String, extra: [String] = []) throws -> (Process, TractiondSimulateTests.Output) {
+    /// - Parameter table: how the daemon reaches its table (`--simulate`, or `--device PATH`).
+    func launchDaemon(directory: String, extra: [String] = [],
+                      table: [String] = ["--simulate"]) throws -> (Process, TractiondSimulateTests.Output) {
         // A configuration file for what only the file can set (the socket's group).
         let group = getgrgid(getgid()).map { String(cString: $0.pointee.gr_name) } ?? "root"
         let configuration = """
@@ -135,8 +137,8 @@ struct TractiondSocketTests {
             """
         try FileManager.default.createDirectory(atPath: directory + "/state", withIntermediateDirectories: true)
         try configuration.write(toFile: directory + "/tractiond.yaml", atomically: true, encoding: .utf8)
-        return try helper.launch(["--simulate", "--no-realtime", "--config", directory + "/tractiond.yaml",
-                                  "--status-interval", "1"] + extra)
+        return try helper.launch(table + ["--no-realtime", "--config", directory + "/tractiond.yaml",
+                                          "--status-interval", "1"] + extra)
     }
 
     func waitForState(_ client: ControlClient, _ state: String, upTo seconds: Double = 30) throws -> Bool {
@@ -203,6 +205,70 @@ struct TractiondSocketTests {
         #expect(!FileManager.default.fileExists(atPath: directory + "/state/session.json"))
     }
 
+    /// Starts the demo over the socket and returns once the table pulls 80 N.
+    func sessionPulling(_ client: ControlClient) throws -> Bool {
+        _ = try client.result("session.arm", Self.demo)
+        _ = try client.result("session.start", ["confirm": false])
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            let force = (try client.result("status")["force"] as? [String: Any])?["measured_n"] as? Double ?? 0
+            if force > 80 { return true }
+            usleep(100_000)
+        }
+        return false
+    }
+
+    /// SIGTERM mid-session: the daemon stops the session, waits for the
+    /// release (the wait computed from the force and the release rate), and
+    /// exits 0 only once the cable is slack.
+    @Test func sigtermMidSessionExitsOnlyOnceTheReleaseHasReachedSlack() throws {
+        let directory = Self.temporaryDirectory()
+        let (process, output) = try launchDaemon(directory: directory)
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        do {
+            let client = try ControlClient(path: directory + "/control.sock")
+            #expect(try waitForState(client, "ready"), "\(output.value)")
+            #expect(try sessionPulling(client), "\(output.value)")
+        }
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let log = output.value
+        #expect(log.contains("stopping; releasing any tension at the normal rate: "))
+        #expect(log.contains(" at 20 N/s needs about "))
+        #expect(!log.contains("WARNING"))
+        #expect(!log.contains("release did not finish"))
+        // The exit came after the release: slackReached, then the measured slack force.
+        let slackAt = try #require(log.range(of: "state releasing -> ready on slackReached"))
+        let releasedAt = try #require(log.range(of: "released (measured "))
+        #expect(slackAt.upperBound <= releasedAt.lowerBound)
+        let measured = Int(log[releasedAt.upperBound...].prefix { $0 == "-" || $0.isNumber }) ?? 999
+        #expect(measured <= 15, "exited at \(measured) N")
+        #expect(log.contains("session ended: stopped_by_operator"))
+    }
+
+    /// A stop timeout too short for the release: the daemon says so as it
+    /// starts stopping, gives up at its bound and exits 75 (the table's lease
+    /// releases the rest).
+    @Test func aReleaseThatCannotFitTheStopTimeoutIsSaidAndExitsSeventyFive() throws {
+        let directory = Self.temporaryDirectory()
+        // --stop-timeout 5: the bound (5 s less the 5 s exit reserve) is 0 s.
+        let (process, output) = try launchDaemon(directory: directory, extra: ["--stop-timeout", "5"])
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        do {
+            let client = try ControlClient(path: directory + "/control.sock")
+            #expect(try waitForState(client, "ready"), "\(output.value)")
+            #expect(try sessionPulling(client), "\(output.value)")
+        }
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 75)
+        let log = output.value
+        #expect(log.contains("WARNING: that is more than the stop timeout allows (TimeoutStopSec 5 s"))
+        #expect(log.contains("release did not finish within 0 s"))
+        #expect(!log.contains("released (measured "))
+    }
+
     @Test func aDaemonKilledMidSessionReportsTheInterruptedSessionAfterItsRestart() throws {
         let directory = Self.temporaryDirectory()
         let (first, firstOutput) = try launchDaemon(directory: directory)
@@ -236,6 +302,106 @@ struct TractiondSocketTests {
         #expect(abs(force) < 15, "the restarted table holds no tension")
         let sessions = try client.result("records.list")["sessions"] as? [[String: Any]] ?? []
         #expect(sessions.first?["end_reason"] as? String == "interrupted")
+        kill(second.processIdentifier, SIGTERM)
+        second.waitUntilExit()
+        #expect(second.terminationStatus == 0)
+    }
+}
+
+/// One field of the emulator's `status` line on its control socket
+/// (docs/emulator.md), or nil when it does not answer.
+func emulatorField(_ name: String, control path: String) -> String? {
+    let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_un()
+    address.sun_family = sa_family_t(AF_UNIX)
+    withUnsafeMutableBytes(of: &address.sun_path) { raw in
+        for (index, byte) in path.utf8.prefix(raw.count - 1).enumerated() { raw[index] = byte }
+    }
+    let connected = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+    }
+    guard connected == 0 else { return nil }
+    var timeout = timeval(tv_sec: 5, tv_usec: 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    _ = "status\n".utf8CString.withUnsafeBytes { write(fd, $0.baseAddress, 7) }
+    var text = ""
+    var chunk = [UInt8](repeating: 0, count: 4096)
+    while !text.contains("\n") {
+        let count = read(fd, &chunk, chunk.count)
+        if count <= 0 { break }
+        text += String(decoding: chunk[..<count], as: UTF8.self)
+    }
+    for word in text.split(whereSeparator: { $0 == " " || $0 == "\n" }) where word.hasPrefix(name + "=") {
+        return String(word.dropFirst(name.count + 1))
+    }
+    return nil
+}
+
+/// H6 against the real emulator on a pty: the daemon is killed mid-session,
+/// the table's lease releases and latches `lease_expired`, and the restarted
+/// daemon reports the interrupted session with that latch, not DRIVE_FAULT.
+@Suite("tractiond restarted on the emulator", .serialized,
+       .enabled(if: socketServerIsBuilt, "needs the socket server (Sources/TractionControl)"))
+struct TractiondEmulatorRestartTests {
+    let sockets = TractiondSocketTests()
+
+    @Test func aDaemonKilledMidSessionFindsTheLeaseLatchAndReportsTheInterruptedSessionNotADriveFault() throws {
+        let directory = TractiondSocketTests.temporaryDirectory()
+        let linkPath = directory + "/table"
+        let control = directory + "/emulator.sock"
+        let emulator = Process()
+        emulator.executableURL = TractiondSimulateTests.executable.deletingLastPathComponent()
+            .appendingPathComponent("tractionemu")
+        emulator.arguments = ["--link", linkPath, "--control", control, "--fifo-priority", "0"]
+        emulator.standardOutput = FileHandle.nullDevice
+        emulator.standardError = FileHandle.nullDevice
+        try emulator.run()
+        defer { if emulator.isRunning { emulator.terminate(); emulator.waitUntilExit() } }
+        func waitUntil(_ seconds: Double, _ condition: () -> Bool) -> Bool {
+            let deadline = Date().addingTimeInterval(seconds)
+            while Date() < deadline {
+                if condition() { return true }
+                usleep(50_000)
+            }
+            return condition()
+        }
+        #expect(waitUntil(10) { emulatorField("force_n", control: control) != nil }, "the emulator's control socket")
+        func force() -> Int { Int(emulatorField("force_n", control: control) ?? "") ?? 9999 }
+
+        let (first, firstOutput) = try sockets.launchDaemon(directory: directory, table: ["--device", linkPath])
+        defer { if first.isRunning { kill(first.processIdentifier, SIGKILL) } }
+        do {
+            let client = try ControlClient(path: directory + "/control.sock")
+            #expect(try sockets.waitForState(client, "ready"), "\(firstOutput.value)")
+            _ = try client.result("session.arm", TractiondSocketTests.demo)
+            _ = try client.result("session.start", ["confirm": false])
+        }
+        #expect(waitUntil(30) { force() != 9999 && force() > 30 }, "the table pulls: \(firstOutput.value)")
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+        // The table's lease runs out and it releases by itself to slack.
+        #expect(waitUntil(5) { (emulatorField("lease_expired_ns", control: control) ?? "none") != "none" })
+        #expect(waitUntil(30) { force() < 15 })
+        #expect(emulatorField("drive_faults", control: control) == "0x40", "lease_expired latched at the table")
+
+        let (second, output) = try sockets.launchDaemon(directory: directory, table: ["--device", linkPath])
+        defer { if second.isRunning { kill(second.processIdentifier, SIGKILL) } }
+        let client = try ControlClient(path: directory + "/control.sock")
+        #expect(try sockets.waitForState(client, "ready"), "\(output.value)")
+        let status = try client.result("status")
+        let interrupted = status["interrupted_session"] as? [String: Any]
+        #expect(interrupted?["program"] as? String == "demo")
+        #expect(interrupted?["patient"] as? String == "P-1042")
+        #expect((interrupted?["started_at"] as? String ?? "").hasPrefix("20"))
+        #expect(interrupted?["table_lease_expired"] as? Bool == true)
+        #expect(!(try sockets.alarmCodes(client)).contains("DRIVE_FAULT"), "\(output.value)")
+        #expect(!output.value.contains("DRIVE_FAULT"))
+        #expect(output.value.contains("the table reports lease_expired"))
+        let measured = (status["force"] as? [String: Any])?["measured_n"] as? Double ?? 99
+        #expect(abs(measured) < 15)
+        // The restarted daemon's drive-off commands cleared the table's latch.
+        #expect(waitUntil(5) { emulatorField("drive_faults", control: control) == "0x0" })
         kill(second.processIdentifier, SIGTERM)
         second.waitUntilExit()
         #expect(second.terminationStatus == 0)

@@ -6,12 +6,17 @@
 # Swift runtime read-only at /opt/swift), runs tractionemu.service and
 # tractiond.service against it, and asserts each step:
 #   1. the unit starts the daemon against the emulator and READY=1 arrives;
-#   2. a session runs (the table pulls);
+#   2. a session runs (the table pulls): armed and started inside the
+#      container with `tractionctl start` over the daemon's real control
+#      socket, the emulator's harness closed first;
 #   3. the daemon is frozen with SIGSTOP in the middle of the session;
 #   4. the emulator's lease releases the tension within its bound;
 #   5. systemd's watchdog kills the daemon and restarts it;
-#   6. the restarted daemon reconciles: the table is at zero force and the
-#      daemon is ready again; and then a systemctl stop ends it cleanly.
+#   6. the restarted daemon reconciles: `tractionctl status --json` over the
+#      socket reports the interrupted session (program, patient, start time,
+#      the table's lease_expired latch), the daemon is ready again without a
+#      DRIVE_FAULT, and the table is at zero force with the latch cleared;
+#      and then a systemctl stop ends it cleanly.
 # The container is torn down on every exit path. When nspawn cannot run
 # here, the check FAILS, loudly, saying why: it is never silently skipped.
 #
@@ -27,6 +32,7 @@ export PATH="$PATH:/opt/swift/usr/bin"
 readonly BUILD_FLAGS="${SYSTEM_TEST_SWIFT_FLAGS:-}"
 readonly PROGRAM=/etc/tractiond/programs/systest.yaml
 readonly EMULATOR_CONTROL=/run/tractionemu/control.sock
+readonly PATIENT=SYSTEST-0001
 # docs/emulator.md: the lease is at most 100 ms, and the emulator observes
 # its expiry at its next telemetry instant (2 ms at 500 Hz); 8 ms more for
 # scheduling, as in Tests/TractionEmulatorTests/LinkFaultTests.swift.
@@ -106,11 +112,14 @@ trap 'exit 130' INT TERM
 
 in_container() { nsenter -t "$init_pid" -a "$@"; }
 unit_property() { in_container systemctl show -p "$2" --value "$1"; }
-# One field of the emulator's `status` line (docs/emulator.md, control channel).
-emulator_field() {
-    in_container socat -t 2 - "UNIX-CONNECT:$EMULATOR_CONTROL" <<<"status" 2>/dev/null \
-        | tr ' ' '\n' | sed -n "s/^$1=//p"
-}
+# One command to the emulator's control channel (docs/emulator.md); its answer.
+emulator() { in_container socat -t 2 - "UNIX-CONNECT:$EMULATOR_CONTROL" <<<"$*" 2>/dev/null; }
+# One field of the emulator's `status` line.
+emulator_field() { emulator status | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+# tractionctl inside the container, as root (role admin), on the daemon's socket.
+ctl() { in_container tractionctl "$@"; }
+# One value of `tractionctl status --json`, by a Python expression on `s`.
+status_value() { ctl status --json | python3 -c "import json, sys; s = json.load(sys.stdin); print($1)"; }
 # wait_until SECONDS DESCRIPTION COMMAND...: polls COMMAND every 0.1 s.
 wait_until() {
     local limit=$1 what=$2; shift 2
@@ -144,10 +153,8 @@ dropins="$root/etc/systemd/system/tractiond.service.d"
 mkdir -p "$dropins"
 cp systemd/tractiond-emulator.conf "$dropins/emulator.conf"
 
-# The session. TODO(control socket, issue 6 sections 2 and 4): start it with
-# `tractionctl start` (or session.arm + session.start on the JSON-RPC socket)
-# once the server lands, and delete this drop-in and the removal below. The
-# drop-in uses the daemon's --program stand-in instead.
+# The session's program, where the daemon looks for programs by name
+# (programs.directories); tractionctl names it, the daemon reads it.
 cat >"$root$PROGRAM" <<'EOF'
 # The system test's program: a ramp to 120 N and a long hold, so the daemon
 # is frozen while the table pulls.
@@ -164,11 +171,6 @@ phases:
     hold_force: 120 N
     hold_time: 60 s
     ramp_up: 20 N/s
-EOF
-cat >"$dropins/session.conf" <<EOF
-[Service]
-ExecStart=
-ExecStart=/usr/bin/tractiond --device /run/tractionemu/table --program $PROGRAM --weight 75 --yes --patient SYSTEST-0001 --status-interval 0.5
 EOF
 
 # ---- Boot.
@@ -228,16 +230,16 @@ else
     echo "system-nspawn: NOTE: the daemon runs at SCHED_FIFO 10 throughout and reports: ${realtime_line#*; }"
 fi
 
-# ---- Step 2: a session runs.
-wait_until 20 "the session starting" journal_grep "session started" -u tractiond.service
+# ---- Step 2: a session runs, started over the control socket.
+[ "$(emulator harness closed)" = ok ] || die "the emulator did not close its harness"
+session_started_at="$(date -u +%s)"
+start_output="$(ctl start systest --patient "$PATIENT" --weight 75 --yes 2>&1)" \
+    || die "tractionctl start failed: $start_output"
+wait_until 10 "the session starting" journal_grep "session started" -u tractiond.service
+[ "$(status_value "s['session']['patient']")" = "$PATIENT" ] || die "status does not show the session of $PATIENT"
 force_at_least() { local f; f="$(emulator_field force_n)"; [ -n "$f" ] && [ "$f" -ge "$1" ]; }
 wait_until 30 "the table pulling $FREEZE_AT_N N" force_at_least "$FREEZE_AT_N"
 step "2. session running: the emulator's cable carries $(emulator_field force_n) N"
-
-# The restarted daemon must not start the session again: the stand-in
-# drop-in goes now (the running process is not affected).
-rm "$dropins/session.conf"
-in_container systemctl daemon-reload || die "daemon-reload failed"
 
 # ---- Step 3: freeze the daemon mid-session.
 in_container kill -STOP "$first_pid" || die "cannot SIGSTOP the daemon"
@@ -274,33 +276,48 @@ second_pid="$(unit_property tractiond.service MainPID)"
 step "5. watchdog: $(in_container journalctl --no-pager -o cat -u tractiond.service | grep 'Watchdog timeout' | head -1); restarted as pid $second_pid, NRestarts=$(unit_property tractiond.service NRestarts)"
 
 # ---- Step 6: the restarted daemon reconciles.
-# Today the restarted daemon either passes its self-test (ready) or, because
-# the table still latches lease_expired from the interrupted session when it
-# connects, raises DRIVE_FAULT and stays in fault with the drive off (the
-# brief's "fault-then-release"); both leave the table at zero force.
+# The table latched lease_expired when the frozen daemon stopped commanding
+# with the drive on: at start that is the interrupted session's trace, not a
+# drive fault (docs/safety.md, H6). The self-test passes on the slack table.
 invocation="$(unit_property tractiond.service InvocationID)"
 in_invocation() { journal_grep "$1" "_SYSTEMD_INVOCATION_ID=$invocation"; }
 settled() { in_invocation "table ready" || in_invocation "state self-test -> fault"; }
-wait_until 15 "the restarted daemon finishing its self-test (ready or fault)" settled
-if in_invocation "table ready"; then
-    outcome="ready (self-test passed)"
-else
-    outcome="fault: $(in_container journalctl --no-pager -o cat "_SYSTEMD_INVOCATION_ID=$invocation" | grep -E 'ALARM|self-test FAILED' | head -2 | tr '\n' ' ')"
-fi
+wait_until 15 "the restarted daemon finishing its self-test" settled
+in_invocation "table ready" || die "the restarted daemon is not ready: $(in_container journalctl --no-pager -o cat \
+    "_SYSTEMD_INVOCATION_ID=$invocation" | grep -E 'ALARM|self-test FAILED' | head -3 | tr '\n' ' ')"
+in_invocation "DRIVE_FAULT" && die "the restarted daemon raised DRIVE_FAULT for the lease latch it found at start"
 in_invocation "session started" && die "the restarted daemon started a session by itself"
+# What the daemon reports over its socket.
+[ "$(status_value "s['state']")" = ready ] || die "status.state is $(status_value "s['state']"), expected ready"
+[ "$(status_value "s['interrupted_session']['program']")" = systest ] \
+    || die "status.interrupted_session does not name the program: $(ctl status --json)"
+[ "$(status_value "s['interrupted_session']['patient']")" = "$PATIENT" ] \
+    || die "status.interrupted_session does not name the patient $PATIENT"
+interrupted_start="$(status_value "s['interrupted_session']['started_at']")"
+# The time tractionctl started it (the marker is written at the start; give
+# the clocks a second either way, and the start a few seconds).
+interrupted_epoch="$(date -u -d "$interrupted_start" +%s 2>/dev/null)" || die "started_at is not a time: $interrupted_start"
+(( interrupted_epoch >= session_started_at - 1 && interrupted_epoch <= session_started_at + 10 )) \
+    || die "status.interrupted_session.started_at $interrupted_start is not when the session started"
+[ "$(status_value "s['interrupted_session']['table_lease_expired']")" = True ] \
+    || die "status.interrupted_session does not carry the table's lease_expired latch: $(ctl status --json)"
+[ "$(status_value "s['last_session_end']")" = interrupted ] || die "status.last_session_end is not interrupted"
+[ "$(status_value "[a['code'] for a in s['alarms']]")" = "[]" ] || die "alarms after the restart: $(status_value "s['alarms']")"
+[ "$(status_value "s['session']")" = None ] || die "a session is armed or running after the restart"
+# Zero force: the daemon measures slack, commands no tension, and the
+# emulator's cable is slack with the drive off.
+measured="$(status_value "s['force']['measured_n']")"
+[ "$(status_value "s['force']['measured_n'] <= $SLACK_N")" = True ] || die "status.force.measured_n is $measured N, above the slack force"
+[ "$(status_value "s['force']['target_n'] == 0")" = True ] || die "status.force.target_n is not 0 after the restart"
 slack || die "the table is not at zero force after the restart: $(emulator_field force_n) N"
 [ "$(emulator_field drive_enabled)" = 0 ] || die "the table's drive is enabled after the restart"
-# The restarted daemon's drive-off commands clear the table's lease latch.
+# The restarted daemon's drive-off commands cleared the table's lease latch.
 latch_cleared() { [ "$(emulator_field drive_faults)" = 0x0 ]; }
 wait_until 2 "the restarted daemon clearing the table's lease_expired latch (drive off)" latch_cleared
-# TODO(interrupted-session marker, issue 6 section 6, branch `server`): the
-# restarted daemon must report the interrupted session. Once the server
-# writes its marker in the state directory (/var/lib/tractiond), assert here
-# that the journal (or `tractionctl status`) of invocation $invocation names
-# the interrupted session SYSTEST-0001 and that the marker is cleared; and
-# decide whether a lease_expired latch found at start is reported as that
-# interruption rather than as DRIVE_FAULT.
-step "6. reconciled: $outcome; table at $(emulator_field force_n) N, drive off, lease latch cleared; status: $(unit_property tractiond.service StatusText)"
+# The marker goes once the reconciled table is slack and ready.
+marker_gone() { ! in_container test -e /var/lib/tractiond/session.json; }
+wait_until 5 "the interrupted-session marker being removed" marker_gone
+step "6. reconciled: ready, no DRIVE_FAULT; interrupted session $PATIENT (systest, started $interrupted_start, table lease_expired) reported over the socket; measured $measured N, table at $(emulator_field force_n) N, drive off, latch cleared"
 
 # ---- And a clean stop: SIGTERM, STOPPING=1, exit 0.
 in_container systemctl stop tractiond.service || die "systemctl stop tractiond failed"
