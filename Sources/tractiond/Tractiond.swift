@@ -51,7 +51,7 @@ struct Tractiond: ParsableCommand {
     @Flag(help: "List the serial ports (with USB vendor, product and serial number where known) and exit.")
     var listPorts = false
 
-    @Option(help: "Control loop rate in Hz (100-1000; overrides loop.rate_hz, default 250).")
+    @Option(help: "Control loop rate in Hz (250-1000; overrides loop.rate_hz, default 250).")
     var rate: Double?
 
     @Flag(help: "Do not ask for SCHED_FIFO and mlockall (the loop then runs degraded, and says so).")
@@ -103,7 +103,8 @@ struct Tractiond: ParsableCommand {
         }
         if let baud, baud <= 0 { throw ValidationError("--baud must be a positive number of bit/s") }
         if let rate, !EngineConfiguration.allowedRates.contains(rate) {
-            throw ValidationError("--rate must be from 100 to 1000 Hz")
+            throw ValidationError("--rate \(EngineConfiguration.rateText(rate)) refused: "
+                                  + EngineConfiguration.allowedRatesRule)
         }
         if program != nil && (weight.map { !($0 > 0) } ?? true) {
             throw ValidationError("--program needs --weight KG (a positive number)")
@@ -137,7 +138,7 @@ struct Tractiond: ParsableCommand {
         let identity = try serial?.identity ?? SimulatedTableLink(configuration: plantConfiguration).identify()
         let engineConfiguration = daemonConfiguration.engineConfiguration().adapted(to: identity)
         do {
-            try engineConfiguration.safety.validate()
+            try engineConfiguration.validate()
         } catch {
             log("the safety configuration is invalid for this table: \(error)")
             throw ExitCode(78)
