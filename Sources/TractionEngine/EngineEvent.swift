@@ -40,6 +40,9 @@ public enum EngineEvent: Sendable, Hashable {
     case phaseEntered(activity: TherapyActivity, phaseIndex: Int, step: Int, cycle: Int, at: MonotonicInstant)
     case holdForceAdjusted(requested: Newtons, granted: Newtons, by: String, at: MonotonicInstant)
     case sessionEnded(reason: SessionEndReason, at: MonotonicInstant)
+    /// What the table link reported (a connection, a handshake, a loss), as
+    /// the link stamped it; what the engine made of it follows as `.safety`.
+    case link(SerialLinkEvent)
 }
 
 /// The caller's buffer for the events of one tick or one command.
@@ -58,6 +61,10 @@ public struct EngineEventLog: Sendable {
     }
 
     mutating func append(_ event: EngineEvent) { events.append(event) }
+
+    /// Records a link event without applying it (history from before the
+    /// engine ran; see `Engine.linkReported`).
+    public mutating func recordLink(_ event: SerialLinkEvent) { events.append(.link(event)) }
 
     public mutating func removeAll() {
         events.removeAll(keepingCapacity: true)

@@ -50,7 +50,33 @@ extension DaemonService {
             log("session ended: \(reason.rawValue)")
             sessionEnded(reason, at: at)
             publishEvent(sink, at: at, kind: "session_ended") { $0.reason = reason.rawValue }
+        case .link(let event): report(event, sink: sink)
         }
+    }
+
+    /// What the table link reported; what the engine made of it follows as
+    /// `session` and `alarm` notifications.
+    func report(_ event: SerialLinkEvent, sink: NotificationSink?) {
+        let kind: String, detail: String?, at: MonotonicInstant
+        switch event {
+        case .connected(let when):
+            (kind, detail, at) = ("link_connected", nil, when)
+            log("link: the table's port is open")
+        case .handshakeDone(let identity, let when):
+            (kind, detail, at) = ("link_handshake_done", "table \(identity.serialNumber)", when)
+            log("link: table \(identity.serialNumber) identified (firmware \(identity.firmwareVersion))")
+        case .lost(let silence, let when):
+            let text = "no valid telemetry for \(Int(silence.milliseconds.rounded())) ms"
+            (kind, detail, at) = ("link_lost", text, when)
+            log("link LOST: \(text)")
+        case .refused(let error, let when):
+            (kind, detail, at) = ("link_refused", "\(error)", when)
+            log("link REFUSED: \(error)")
+        case .transportFailed(let reason, let when):
+            (kind, detail, at) = ("link_transport_failed", reason, when)
+            log("link: the port failed: \(reason)")
+        }
+        publishEvent(sink, at: at, kind: kind) { $0.reason = detail }
     }
 
     func report(_ event: SafetyEvent, sink: NotificationSink?) {
