@@ -129,6 +129,17 @@ struct Tractiond: ParsableCommand {
         var plantConfiguration = PlantConfiguration(seed: seed)
         if let weight { plantConfiguration.patient = SimulatedPatient(bodyMass: Kilograms(weight)) }
         let simulating = simulate || (device == nil && daemonConfiguration.simulation.enabled)
+        // A simulated daemon on a developer's machine: socket and roles in
+        // the user's own primary group unless the file names groups.
+        let simulationGroup = simulating ? Self.primaryGroupName() : nil
+        if let simulationGroup {
+            let configured = daemonConfiguration.socket
+            daemonConfiguration.socket.defaultGroupsForSimulation(primaryGroup: simulationGroup)
+            if !configured.groupIsSet || !configured.rolesAreSet {
+                log("SIMULATED: socket.group/socket.roles not set; the control socket's group and the clinician "
+                    + "and technician roles are \(simulationGroup), your primary group")
+            }
+        }
         let devicePath = device ?? daemonConfiguration.device.path
         let baudRate = baud ?? daemonConfiguration.device.baud
         let serial: TableConnection? = simulating ? nil : try TableConnection.open(device: devicePath, baudRate: baudRate)
@@ -176,7 +187,9 @@ struct Tractiond: ParsableCommand {
                 maxMessageBytes: running.socket.maxMessageBytes, realtime: mode,
                 realtimeDegraded: runtime.controlThread?.realtimeMode?.isDegraded ?? true),
             log: { log(prefix + $0) },
-            reload: configurationFile.map { file in { Self.reload(file: file, running: running) } })
+            reload: configurationFile.map { file in
+                { Self.reload(file: file, running: running, simulationGroup: simulationGroup) }
+            })
         let commandLineSession = try plan.map { plan in
             (text: try String(contentsOfFile: program!, encoding: .utf8), file: program!,
              patient: PatientParams(reference: patient, weightKg: plan.patient.weight.value,
@@ -207,10 +220,12 @@ struct Tractiond: ParsableCommand {
     }
 
     /// `config.reload` and SIGHUP: the new file, validated, and what it changes.
-    private static func reload(file: String, running: DaemonConfiguration) -> Result<ServiceReload, ControlError> {
-        let fresh: DaemonConfiguration
+    private static func reload(file: String, running: DaemonConfiguration,
+                               simulationGroup: String?) -> Result<ServiceReload, ControlError> {
+        var fresh: DaemonConfiguration
         do {
             fresh = try DaemonConfiguration.load(path: file)
+            if let simulationGroup { fresh.socket.defaultGroupsForSimulation(primaryGroup: simulationGroup) }
         } catch {
             return .failure(ControlError(.configurationInvalid, "\(file) is invalid; the running configuration is kept",
                                          data: ["errors": .array(error.problems.map { .string("\(file): \($0)") })]))
@@ -221,6 +236,12 @@ struct Tractiond: ParsableCommand {
             engineConfiguration: engineChanged ? fresh.engineConfiguration() : nil,
             programDirectories: fresh.programs.directories, restartNeeded: plan.needsRestart,
             applicable: plan.canApplyBetweenSessions))
+    }
+
+    /// The name of the invoking user's primary group (getgrgid(getgid())).
+    private static func primaryGroupName() -> String? {
+        guard let entry = getgrgid(getgid()), let name = entry.pointee.gr_name else { return nil }
+        return String(cString: name)
     }
 
     private func loadPlan(_ path: String, limits: TherapyLimits) throws -> SessionPlan {
