@@ -3,6 +3,7 @@ import Testing
 import TractionControlProtocol
 import TractionDaemon
 import TractionDevice
+import TractionEngine
 @testable import TractionService
 
 /// DaemonService against a real control loop and the simulated table: every
@@ -224,6 +225,19 @@ struct DaemonServiceTests {
         #expect(error.code == .tareFailed)
         #expect(error.data["reason"] == .string(reason))
         #expect(DaemonService.error(for: .tareFailed(.tensionPresent), measured: 40).code == .tensionPresent)
+    }
+
+    /// What the serial link reports is logged and published as link_* events.
+    @Test func linkEventsAreLoggedAndPublished() throws {
+        let rig = try ServiceRig(startLoop: false)
+        let identity = rig.runtime.identity
+        rig.service.report(.link(.lost(silentFor: 0.0414, at: .seconds(2))), sink: rig.sink)
+        rig.service.report(.link(.handshakeDone(identity, at: .seconds(3))), sink: rig.sink)
+        rig.service.report(.link(.transportFailed("EIO", at: .seconds(4))), sink: rig.sink)
+        #expect(rig.sink.events("link_lost").first?["reason"] == "no valid telemetry for 41 ms")
+        #expect(rig.sink.events("link_handshake_done").first?["reason"] == .string("table \(identity.serialNumber)"))
+        #expect(rig.sink.events("link_transport_failed").first?["reason"] == "EIO")
+        #expect(rig.log.contains("link LOST: no valid telemetry for 41 ms"))
     }
 
     @Test func programsAreListedFirstDirectoryWinsAndShown() throws {
