@@ -76,10 +76,14 @@ let package = Package(
         // Round trip through the libserialport code path; run by scripts/checks/libserialport-path.sh.
         .executableTarget(name: "SerialLoopbackProbe", dependencies: ["TractionSerial", "TractionWire", "TractionDevice"], swiftSettings: strictSwift),
 
+        // Lock-free queues shared by the control thread and the threads that
+        // feed it (the daemon's service thread, the link's I/O thread).
+        .target(name: "TractionQueues", swiftSettings: strictSwift),
+
         // SerialTableLink: the wire protocol over a serial port, with its I/O thread.
         .target(
             name: "TractionLink",
-            dependencies: ["TractionDevice", "TractionWire", "TractionSerial"],
+            dependencies: ["TractionDevice", "TractionWire", "TractionSerial", "TractionQueues"],
             swiftSettings: strictSwift
         ),
 
@@ -163,7 +167,7 @@ let package = Package(
         .target(
             name: "TractionDaemon",
             dependencies: [
-                "TractionDevice", "TractionEngine", "TractionSafety", "TractionTherapy", "CTractionSystem",
+                "TractionDevice", "TractionEngine", "TractionSafety", "TractionTherapy", "CTractionSystem", "TractionQueues",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             swiftSettings: strictSwift
@@ -278,6 +282,7 @@ let package = Package(
             name: "TractionDaemonTests",
             dependencies: [
                 "TractionDaemon", "TractionDevice", "TractionEngine", "TractionPlant", "TractionSafety", "TractionTherapy",
+                "TractionLink", "TractionSerial", "TractionWire",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: strictSwift

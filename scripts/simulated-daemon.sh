@@ -4,8 +4,9 @@
 #
 #   scripts/simulated-daemon.sh [DIR]      # default DIR: /tmp/tractiond-$USER
 #
-# Writes DIR/tractiond.yaml (socket DIR/run/control.sock in your primary
-# group, the shipped programs, state in DIR/state), prints the line to export
+# Writes DIR/tractiond.yaml (socket DIR/run/control.sock, the shipped
+# programs, state in DIR/state; a simulated daemon puts the socket in your
+# primary group by itself), prints the line to export
 # TRACTION_SOCKET, then runs the daemon in the foreground. Ctrl-C stops it;
 # any tension is released first. TRACTIOND=/path/to/tractiond runs another build.
 set -euo pipefail
@@ -24,7 +25,6 @@ chmod 755 "$dir"
 cat > "$dir/tractiond.yaml" <<YAML
 socket:
   path: $dir/run/control.sock
-  group: $(id -gn)
 programs:
   directories: [$(pwd)/Config/programs]
 state:

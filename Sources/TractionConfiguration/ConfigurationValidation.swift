@@ -1,3 +1,4 @@
+import TractionEngine
 import TractionSafety
 
 extension DaemonConfiguration {
@@ -126,9 +127,9 @@ struct ConfigurationChecker {
     }
 
     mutating func loop(_ loop: LoopSection, baud: Int) {
-        // The engine allows 100 Hz, but the kernel counts its 2-tick H1
-        // debounce in ticks and needs a tick of at most 4 ms.
-        range("loop.rate_hz", loop.rateHertz, 250...1000, "Hz")
+        // The kernel counts its 2-tick H1 debounce in ticks and needs a tick
+        // of at most 4 ms: the engine's allowed rates.
+        range("loop.rate_hz", loop.rateHertz, EngineConfiguration.allowedRates, "Hz")
         let needed = loop.rateHertz * DaemonConfiguration.telemetryBitsPerFrame
         if loop.rateHertz.isFinite, needed > Double(baud) * DaemonConfiguration.telemetryLineShare {
             fail("loop.rate_hz", NumberText.format(loop.rateHertz),

@@ -133,8 +133,41 @@ public struct SocketSection: Sendable, Hashable, Codable {
     public var maxMessageBytes = 65_536
     /// Bytes queued for one client before it counts as slow and is dropped.
     public var clientQueueBytes = 262_144
+    /// Whether the file set `group` and `roles`. A simulated daemon gives
+    /// what is not set to its user's primary group. Where a value came from
+    /// is not part of the configuration: neither encoded nor compared.
+    public var groupIsSet = false
+    public var rolesAreSet = false
 
     public init() {}
+
+    public static func == (left: SocketSection, right: SocketSection) -> Bool {
+        left.path == right.path && left.group == right.group && left.roles == right.roles
+            && left.maxClients == right.maxClients && left.maxMessageBytes == right.maxMessageBytes
+            && left.clientQueueBytes == right.clientQueueBytes
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(path)
+        hasher.combine(group)
+        hasher.combine(roles)
+        hasher.combine(maxClients)
+        hasher.combine(maxMessageBytes)
+        hasher.combine(clientQueueBytes)
+    }
+
+    /// `tractiond --simulate` on a developer's machine, where the daemon's
+    /// groups usually do not exist: a `group` the file did not set becomes
+    /// `primaryGroup`, and so do the clinician and technician roles when
+    /// `roles` was not set (the user running the daemon is admin anyway).
+    /// A serial daemon never calls this: it keeps the configured groups.
+    public mutating func defaultGroupsForSimulation(primaryGroup: String) {
+        if !groupIsSet { group = primaryGroup }
+        if !rolesAreSet {
+            roles.clinician = [primaryGroup]
+            roles.technician = [primaryGroup]
+        }
+    }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case path, group, roles
@@ -148,6 +181,8 @@ public struct SocketSection: Sendable, Hashable, Codable {
         path = try container.setting(.path, default: path)
         group = try container.setting(.group, default: group)
         roles = try container.setting(.roles, default: roles)
+        groupIsSet = container.contains(.group)
+        rolesAreSet = container.contains(.roles)
         maxClients = try container.setting(.maxClients, default: maxClients)
         maxMessageBytes = try container.setting(.maxMessageBytes, default: maxMessageBytes)
         clientQueueBytes = try container.setting(.clientQueueBytes, default: clientQueueBytes)

@@ -27,6 +27,7 @@ public enum ControlErrorCode: String, Sendable, Hashable, Codable, CaseIterable 
     case alarmNotActive = "ALARM_NOT_ACTIVE"
     case tensionPresent = "TENSION_PRESENT"
     case configurationInvalid = "CONFIGURATION_INVALID"
+    case tareFailed = "TARE_FAILED"
 
     /// The JSON-RPC `error.code`.
     public var rpcCode: Int {
@@ -57,6 +58,7 @@ public enum ControlErrorCode: String, Sendable, Hashable, Codable, CaseIterable 
         case .alarmNotActive: -32023
         case .tensionPresent: -32024
         case .configurationInvalid: -32025
+        case .tareFailed: -32026
         }
     }
 

@@ -85,9 +85,12 @@ public struct ControlSnapshot: Sendable, Hashable {
 /// the real-time control thread, and the lock-free queues through which the
 /// rest of the daemon talks to it (ARCHITECTURE.md, "Threads in the daemon").
 ///
-/// Per tick the thread takes the waiting operator requests, reads the newest
-/// telemetry, steps the engine, hands the command to the link, and publishes
-/// the events and a snapshot. It never waits for a reader: a full event
+/// Per tick the thread drains the link's events (a link that reports them,
+/// `LinkEventSource`) into the engine, takes the waiting operator requests,
+/// reads the newest telemetry, steps the engine, hands the command to the
+/// link, and publishes the events and a snapshot. A lost link thus reaches
+/// the engine as soon as the link declares it, not only when the kernel's
+/// telemetry-age check (H5) runs out. It never waits for a reader: a full event
 /// queue drops (and counts) events, and the snapshot is skipped for a tick
 /// if a reader happens to hold it.
 ///
@@ -100,6 +103,9 @@ public final class ControlLoopRuntime: @unchecked Sendable {
     /// Every table link the daemon uses can tare without blocking; the
     /// control thread never waits for the table's answer.
     private let link: any TareRequesting
+    /// The same link's events, when it reports them (the serial link does;
+    /// the in-process simulated table has none). Draining is lock-free.
+    private let linkEvents: (any LinkEventSource)?
     private var log = EngineEventLog()
     private var connected = false
     private var lastOverruns: UInt64 = 0
@@ -124,6 +130,7 @@ public final class ControlLoopRuntime: @unchecked Sendable {
         self.engine = engine
         self.identity = engine.identity
         self.link = link
+        self.linkEvents = link as? any LinkEventSource
     }
 
     /// Starts the control thread; returns once it runs.
@@ -166,8 +173,9 @@ public final class ControlLoopRuntime: @unchecked Sendable {
         let now = tick.now
         if !connected {
             connected = true
-            engine.linkConnected(at: now, into: &log)
-            engine.handshakeDone(at: now, into: &log)
+            startLink(at: now)
+        } else if let linkEvents {
+            while let event = linkEvents.nextEvent() { engine.linkReported(event, at: now, into: &log) }
         }
         let telemetry = link.latestTelemetry(at: now)
         if let id = pendingTareID { finishTare(id, at: now) }
@@ -185,6 +193,25 @@ public final class ControlLoopRuntime: @unchecked Sendable {
         for index in 0..<log.count { events.push(log.events[index]) }
         log.removeAll()
         publish(telemetry: telemetry, tick: tick)
+    }
+
+    /// The first tick: the link was identified before the runtime was built,
+    /// so the engine connects and shakes hands at once. What the link
+    /// reported until now is history: logged, not replayed, except that a
+    /// loss not followed by a new handshake is applied after the handshake.
+    private func startLink(at now: MonotonicInstant) {
+        var lostSinceHandshake = false
+        while let event = linkEvents?.nextEvent() {
+            log.recordLink(event)
+            switch event {
+            case .lost, .refused: lostSinceHandshake = true
+            case .handshakeDone: lostSinceHandshake = false
+            case .connected, .transportFailed: break
+            }
+        }
+        engine.linkConnected(at: now, into: &log)
+        engine.handshakeDone(at: now, into: &log)
+        if lostSinceHandshake { engine.linkLost(at: now, into: &log) }
     }
 
     /// Applies one request; nil when its reply comes on a later tick (a

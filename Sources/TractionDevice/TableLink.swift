@@ -55,6 +55,17 @@ public enum TareFailure: Sendable, Hashable, CustomStringConvertible {
         case .transport(let message): message
         }
     }
+
+    /// The name the control protocol carries (`TARE_FAILED`'s `data.reason`).
+    public var symbol: String {
+        switch self {
+        case .tensionPresent: "tension_present"
+        case .driveEnabled: "drive_enabled"
+        case .sensorFault: "sensor_fault"
+        case .noAnswer: "no_answer"
+        case .transport: "transport"
+        }
+    }
 }
 
 /// Where a tare requested with `TareRequesting.requestTare` stands.

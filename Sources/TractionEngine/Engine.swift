@@ -102,6 +102,25 @@ public struct Engine: Sendable {
         react(to: &log, at: now)
     }
 
+    /// Applies what the table link reported, in order, at the tick's `now`
+    /// (the kernel's clock never runs backwards; the event keeps the link's
+    /// own stamp in the log). A handshake after a loss on the same port
+    /// comes without a `connected`; the engine then connects first, so a
+    /// table back from a glitch is self-tested again. A transport failure is
+    /// logged only: the silence that follows is reported as `lost`.
+    public mutating func linkReported(_ event: SerialLinkEvent, at now: MonotonicInstant,
+                                      into log: inout EngineEventLog) {
+        log.recordLink(event)
+        switch event {
+        case .connected: linkConnected(at: now, into: &log)
+        case .handshakeDone:
+            if kernel.state == .offline { linkConnected(at: now, into: &log) }
+            handshakeDone(at: now, into: &log)
+        case .lost, .refused: linkLost(at: now, into: &log)
+        case .transportFailed: break
+        }
+    }
+
     // MARK: The tick
 
     /// Runs one control period at `now` with the newest telemetry (nil when

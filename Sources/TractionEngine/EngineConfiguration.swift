@@ -5,7 +5,7 @@ import TractionTherapy
 /// Everything the engine needs to know before its first tick. The daemon
 /// builds it from its configuration file; replays and tests use the defaults.
 public struct EngineConfiguration: Sendable {
-    /// Control loop rate. The design allows 100-1000 Hz; 250 Hz is the default.
+    /// Control loop rate, 250-1000 Hz (`allowedRates`); 250 Hz is the default.
     public var rateHertz: Double
     public var safety: SafetyConfiguration
     public var therapyLimits: TherapyLimits
@@ -20,7 +20,26 @@ public struct EngineConfiguration: Sendable {
     /// this to the far end: driving into a travel stop is a drive fault.
     public var travelEndClearance: Millimetres = 1
 
-    public static let allowedRates: ClosedRange<Double> = 100...1000
+    /// The loop rates the engine runs at. The safety kernel counts its H1
+    /// over-force debounce in ticks, so a tick may last at most 4 ms (250 Hz);
+    /// above 1000 Hz the telemetry would not fit the serial line.
+    public static let allowedRates: ClosedRange<Double> = 250...1000
+
+    /// The rule on the loop rate, in the words every entry point uses.
+    public static let allowedRatesRule = "must be from 250 to 1000 Hz (the safety kernel needs a tick of at most 4 ms)"
+
+    /// A rate as a person wrote it: `249`, `312.5`.
+    public static func rateText(_ rate: Double) -> String {
+        if rate.isFinite, rate == rate.rounded(), abs(rate) < 1e15 { return String(Int64(rate)) }
+        return String(rate)
+    }
+
+    /// Checks the loop rate, then the safety configuration. The daemon calls
+    /// this before it builds an engine; the first problem found is thrown.
+    public func validate() throws(EngineConfigurationError) {
+        guard Self.allowedRates.contains(rateHertz) else { throw .rate(rateHertz) }
+        do { try safety.validate() } catch { throw .safety(error) }
+    }
 
     public init(rateHertz: Double = 250,
                 safety: SafetyConfiguration = SafetyConfiguration(),
@@ -76,6 +95,22 @@ public struct EngineConfiguration: Sendable {
     /// speed, so the position controller's lag stays well inside the kernel's
     /// following-error limit (H9).
     public static let angleMoveRateShareOfAxisRate = 0.75
+}
+
+/// Why an engine configuration was refused.
+public enum EngineConfigurationError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The loop rate is outside `EngineConfiguration.allowedRates`.
+    case rate(Double)
+    /// The safety kernel refused its configuration.
+    case safety(SafetyConfigurationError)
+
+    public var description: String {
+        switch self {
+        case .rate(let rate):
+            "engine configuration: rateHertz = \(EngineConfiguration.rateText(rate)) Hz: \(EngineConfiguration.allowedRatesRule)"
+        case .safety(let error): error.description
+        }
+    }
 }
 
 /// What the start-up self-test checks, over `duration` of telemetry with the

@@ -44,6 +44,9 @@ public enum EngineEvent: Sendable, Hashable {
     /// enabled the drive: the trace of an interrupted previous daemon (H6),
     /// not a drive fault. `force` is the load cell's reading then.
     case tableLeaseExpiredAtStart(force: Newtons, at: MonotonicInstant)
+    /// What the table link reported (a connection, a handshake, a loss), as
+    /// the link stamped it; what the engine made of it follows as `.safety`.
+    case link(SerialLinkEvent)
 }
 
 /// The caller's buffer for the events of one tick or one command.
@@ -62,6 +65,10 @@ public struct EngineEventLog: Sendable {
     }
 
     mutating func append(_ event: EngineEvent) { events.append(event) }
+
+    /// Records a link event without applying it (history from before the
+    /// engine ran; see `Engine.linkReported`).
+    public mutating func recordLink(_ event: SerialLinkEvent) { events.append(.link(event)) }
 
     public mutating func removeAll() {
         events.removeAll(keepingCapacity: true)

@@ -118,7 +118,7 @@ final class LinkIOLoop {
         let now = nextIdentifyRequestAt
         mailbox.state.withLock {
             mailbox.setPhase(.handshaking, in: &$0)
-            $0.post(.connected(at: now))
+            mailbox.post(.connected(at: now))
         }
         return true
     }
@@ -131,7 +131,7 @@ final class LinkIOLoop {
         mailbox.state.withLock {
             mailbox.setPhase(.opening, in: &$0)
             $0.statistics.reopens &+= 1
-            $0.post(.transportFailed(error.description, at: now))
+            mailbox.post(.transportFailed(error.description, at: now))
         }
     }
 
@@ -298,7 +298,7 @@ final class LinkIOLoop {
             $0.identity = identity
             mailbox.setPhase(.connected, in: &$0)
             $0.statistics.handshakes &+= 1
-            $0.post(.handshakeDone(identity, at: now))
+            mailbox.post(.handshakeDone(identity, at: now))
         }
     }
 
@@ -308,7 +308,7 @@ final class LinkIOLoop {
         linkUp = false
         mailbox.state.withLock {
             mailbox.setPhase(.refused(error), in: &$0)
-            $0.post(.refused(error, at: now))
+            mailbox.post(.refused(error, at: now))
         }
     }
 
@@ -333,7 +333,7 @@ final class LinkIOLoop {
         mailbox.state.withLock {
             mailbox.setPhase(.handshaking, in: &$0)
             $0.statistics.losses &+= 1
-            $0.post(.lost(silentFor: silence, at: now))
+            mailbox.post(.lost(silentFor: silence, at: now))
         }
     }
 }

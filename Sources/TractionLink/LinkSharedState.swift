@@ -1,5 +1,6 @@
 import Synchronization
 import TractionDevice
+import TractionQueues
 import TractionWire
 
 /// The result of a TARE_REQUEST, as the I/O thread received it.
@@ -9,13 +10,10 @@ struct TareOutcome: Sendable, Hashable {
 }
 
 /// Everything the control thread and the link's I/O thread share. The I/O
-/// thread is the only writer of telemetry, identity, phase, events and
-/// statistics; the control thread is the only writer of the pending command.
+/// thread is the only writer of telemetry, identity, phase and statistics; the control thread is the only writer of the pending command.
 /// Critical sections copy a value in or out and nothing else, so neither
 /// thread waits on the other for more than a few hundred nanoseconds.
 struct LinkSharedState: Sendable {
-    static let eventCapacity = 256
-
     var phase: LinkPhase = .opening
     var identity: TableIdentity?
     /// A copy of the newest valid telemetry for observers other than the
@@ -26,29 +24,17 @@ struct LinkSharedState: Sendable {
     /// When a non-blocking tare request (`requestTare`) stops waiting.
     var tareDeadline: MonotonicInstant?
     var lastFaultReport: FaultReport?
-    var events: [SerialLinkEvent] = []
-    var eventsDropped: UInt64 = 0
     var statistics = LinkStatistics()
     var stopRequested = false
     var ioThreadRunning = false
     /// How the I/O thread is scheduled, once it has started.
     var ioThreadScheduling: String?
-
-    init() { events.reserveCapacity(Self.eventCapacity) }
-
-    mutating func post(_ event: SerialLinkEvent) {
-        if events.count >= Self.eventCapacity {
-            // Never silently: the count is exported with the statistics.
-            events.removeFirst()
-            eventsDropped &+= 1
-        }
-        events.append(event)
-    }
 }
 
 /// What the link and its I/O thread share, by reference. The control
-/// thread's per-tick path (`send`, `latestTelemetry`) uses only the lock-free
-/// parts: the two triple buffers and the atomics. Everything else sits
+/// thread's per-tick path (`send`, `latestTelemetry`, `nextEvent`) uses only
+/// the lock-free parts: the two triple buffers, the event queue and the
+/// atomics. Everything else sits
 /// behind the lock, which the control thread takes only in `identify`,
 /// `tare`, when the link is refused or closed, and for diagnostics.
 final class LinkMailbox: Sendable {
@@ -63,6 +49,14 @@ final class LinkMailbox: Sendable {
     /// False once the link is refused or closed: `send` then takes the lock
     /// to find out why. Mirrors `LinkSharedState.phase`.
     let acceptsCommands = Atomic<Bool>(true)
+    /// Link events, oldest first: the I/O thread pushes, the control thread
+    /// pops every tick. Lock-free (SPSC), so draining never waits for the
+    /// I/O thread. Full, it refuses the newest and counts it: with the
+    /// control thread draining every tick it fills only when nobody drains.
+    let events = SPSCQueue<SerialLinkEvent>(capacity: 256)
+
+    /// Posts an event; the I/O thread is the only producer.
+    func post(_ event: SerialLinkEvent) { events.push(event) }
 
     /// Sets the phase inside a critical section and mirrors it for `send`.
     func setPhase(_ phase: LinkPhase, in state: inout LinkSharedState) {

@@ -20,7 +20,7 @@ import TractionWire
 ///
 /// Events (`nextEvent()`): the control thread drains them every tick and
 /// passes them to the engine; the link never decides what a loss means.
-public final class SerialTableLink: TareRequesting, Sendable {
+public final class SerialTableLink: TareRequesting, LinkEventSource, Sendable {
     public let configuration: SerialTableLinkConfiguration
     private let mailbox = LinkMailbox()
     private let openStream: ByteStreamOpener
@@ -185,9 +185,9 @@ public final class SerialTableLink: TareRequesting, Sendable {
     // MARK: Status
 
     /// The next link event, oldest first; nil when none is waiting.
-    public func nextEvent() -> SerialLinkEvent? {
-        mailbox.state.withLock { $0.events.isEmpty ? nil : $0.events.removeFirst() }
-    }
+    /// Lock-free and allocation-free (an SPSC queue): one consumer at a
+    /// time, the control thread once it runs.
+    public func nextEvent() -> SerialLinkEvent? { mailbox.events.pop() }
 
     public var phase: LinkPhase { mailbox.state.withLock { $0.phase } }
     public var statistics: LinkStatistics {
@@ -195,8 +195,9 @@ public final class SerialTableLink: TareRequesting, Sendable {
         statistics.commandsSuperseded = mailbox.commandsSuperseded.load(ordering: .relaxed)
         return statistics
     }
-    /// Events discarded because nobody drained them (capacity 256).
-    public var eventsDropped: UInt64 { mailbox.state.withLock { $0.eventsDropped } }
+    /// Events discarded because nobody drained them (capacity 256; the
+    /// newest are refused once full).
+    public var eventsDropped: UInt64 { mailbox.events.refused }
     /// How the I/O thread is scheduled ("SCHED_FIFO 70", or why not); nil
     /// before it started.
     public var ioThreadScheduling: String? { mailbox.state.withLock { $0.ioThreadScheduling } }

@@ -15,8 +15,8 @@ public struct PlantConfiguration: Sendable, Hashable {
     public var flexionAxis: AngleActuatorParameters?
     public var lateralTiltAxis: AngleActuatorParameters?
     public var rotationAxis: AngleActuatorParameters?
-    /// The fixed integration step. Every control rate from 100 to 1000 Hz
-    /// advances the plant by whole sub-steps, so the physics never depends on
+    /// The fixed integration step. Every control rate the engine allows
+    /// (250 to 1000 Hz) advances the plant by whole sub-steps, so the physics never depends on
     /// the caller's period. 1 ms resolves the fastest mode of the model (the
     /// head against the cervical spine, about 30 Hz) with margin.
     public var subStepNanoseconds: Int64

@@ -42,17 +42,29 @@ public final class SimulatedTableLink: TareRequesting {
     }
 
     public func tare(at now: MonotonicInstant) throws(TableLinkError) {
-        guard plant.tare(at: now) else {
+        switch plant.tareResult(at: now) {
+        case .done: return
+        case .refusedTensionPresent:
             let reading = plant.telemetry(at: now).loadCellForce
             throw .transport("tare refused by the table: the load cell reads \(reading), above the slack "
-                + "threshold of \(plant.configuration.drive.slackForce), or the table has no power; release tension first")
+                + "threshold of \(plant.configuration.drive.slackForce); release tension first")
+        case .failedSensorFault:
+            throw .transport("tare failed at the table: the load cell reports a fault; call service")
+        case .unpowered:
+            throw .transport("the table did not answer the tare request: it has no power")
         }
     }
 
-    /// The plant tares at once; there is nothing to wait for.
+    /// The plant tares at once; there is nothing to wait for. A table
+    /// without power never answers (`noAnswer`, as a serial link's timeout).
     public func requestTare(at now: MonotonicInstant) -> TareProgress {
         plant.advance(to: now)
-        lastTare = plant.tare(at: now) ? .done : .failed(.tensionPresent)
+        switch plant.tareResult(at: now) {
+        case .done: lastTare = .done
+        case .refusedTensionPresent: lastTare = .failed(.tensionPresent)
+        case .failedSensorFault: lastTare = .failed(.sensorFault)
+        case .unpowered: lastTare = .failed(.noAnswer)
+        }
         return lastTare
     }
 

@@ -80,15 +80,26 @@ public struct TablePlant: Sendable {
     }
 
     /// Zeroes the load cell. Refused (returns false) while the cable carries
-    /// more than the slack force or the table has no power.
+    /// more than the slack force, the load cell is stuck or the table has no
+    /// power; `tareResult(at:)` says which.
     @discardableResult
     public mutating func tare(at instant: MonotonicInstant) -> Bool {
+        tareResult(at: instant) == .done
+    }
+
+    /// Zeroes the load cell and says how the firmware answered. The order of
+    /// the checks is the firmware's: no power means no answer at all; tension
+    /// on the cable is refused before the averaging starts; a load cell whose
+    /// samples do not vary during the averaging (stuck) fails the tare.
+    public mutating func tareResult(at instant: MonotonicInstant) -> PlantTareResult {
         advance(to: instant)
-        guard !faults.powerLost, sensors.loadCellReading.magnitude <= configuration.drive.slackForce.value else {
-            return false
+        if faults.powerLost { return .unpowered }
+        guard sensors.loadCellReading.magnitude <= configuration.drive.slackForce.value else {
+            return .refusedTensionPresent
         }
+        if faults.sensors.loadCellStuck { return .failedSensorFault }
         sensors.tare()
-        return true
+        return .done
     }
 
     /// The telemetry sample the table would send now: the readings of the
@@ -193,4 +204,15 @@ public struct TablePlant: Sendable {
         nanoseconds &+= configuration.subStepNanoseconds
         subStepCount &+= 1
     }
+}
+
+/// How the simulated firmware answered a tare request.
+public enum PlantTareResult: Sendable, Hashable {
+    case done
+    /// The cable carries more than the slack force.
+    case refusedTensionPresent
+    /// The load cell's samples did not vary while the firmware averaged them.
+    case failedSensorFault
+    /// The table has no power: nothing answers.
+    case unpowered
 }

@@ -53,7 +53,33 @@ extension DaemonService {
         case .tableLeaseExpiredAtStart(let force, let at):
             noteTableLeaseExpiredAtStart(force: force, at: at)
             publishEvent(sink, at: at, kind: "table_lease_expired") { $0.interrupted = self.interrupted }
+        case .link(let event): report(event, sink: sink)
         }
+    }
+
+    /// What the table link reported; what the engine made of it follows as
+    /// `session` and `alarm` notifications.
+    func report(_ event: SerialLinkEvent, sink: NotificationSink?) {
+        let kind: String, detail: String?, at: MonotonicInstant
+        switch event {
+        case .connected(let when):
+            (kind, detail, at) = ("link_connected", nil, when)
+            log("link: the table's port is open")
+        case .handshakeDone(let identity, let when):
+            (kind, detail, at) = ("link_handshake_done", "table \(identity.serialNumber)", when)
+            log("link: table \(identity.serialNumber) identified (firmware \(identity.firmwareVersion))")
+        case .lost(let silence, let when):
+            let text = "no valid telemetry for \(Int(silence.milliseconds.rounded())) ms"
+            (kind, detail, at) = ("link_lost", text, when)
+            log("link LOST: \(text)")
+        case .refused(let error, let when):
+            (kind, detail, at) = ("link_refused", "\(error)", when)
+            log("link REFUSED: \(error)")
+        case .transportFailed(let reason, let when):
+            (kind, detail, at) = ("link_transport_failed", reason, when)
+            log("link: the port failed: \(reason)")
+        }
+        publishEvent(sink, at: at, kind: kind) { $0.reason = detail }
     }
 
     func report(_ event: SafetyEvent, sink: NotificationSink?) {

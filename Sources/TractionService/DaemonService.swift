@@ -682,15 +682,12 @@ public final class DaemonService {
         case .tensionPresent(let force):
             return ControlError(.tensionPresent, message, data: ["measured_n": .number(force.value)])
         case .tareFailed(.tensionPresent):
+            // The table measured tension the daemon's own check did not see:
+            // the same remedy (release the cable), so the same code.
             return ControlError(.tensionPresent, message, data: ["measured_n": .number(measured.value)])
-        case .tareFailed(.noAnswer):
-            return ControlError(.timeout, message)
-        case .tareFailed(.driveEnabled):
-            return ControlError(.notAllowedInState, message, data: ["state": .string("drive enabled")])
-        case .tareFailed:
-            // The protocol has no code of its own for a table that failed to
-            // tare (a sensor fault or a broken line); say what happened.
-            return ControlError(.internalError, message)
+        case .tareFailed(let failure):
+            // Every other way the table did not tare (docs/control-protocol.md, device.tare).
+            return ControlError(.tareFailed, message, data: ["reason": .string(failure.symbol)])
         }
     }
 }

@@ -62,6 +62,16 @@ enum ErrorText {
         case .tensionPresent:
             let measured = error.data["measured_n"]?.numberValue.map { " (\(Units.force($0)) measured)" } ?? ""
             return prefix + "there is tension on the cable\(measured); release the patient before taring"
+        case .tareFailed:
+            let advice: String
+            switch error.data["reason"]?.stringValue {
+            case "sensor_fault": advice = "the load cell reports a fault; do not treat, call service"
+            case "drive_enabled": advice = "the table's drive is enabled; stop any movement and try again"
+            case "no_answer": advice = "the table did not answer; check that it is powered and its cable is connected"
+            case "transport": advice = "the connection to the table failed; check its cable"
+            default: advice = error.message
+            }
+            return prefix + "the table did not tare: \(advice); the force reading is unchanged"
         case .invalidParams:
             let field = error.data["field"]?.stringValue.map { " [\($0)]" } ?? ""
             return prefix + error.message + field

@@ -14,7 +14,8 @@ enum ExitStatus {
     static let dataError = ExitCode(65)
     /// EX_NOINPUT: an input file cannot be read, or the daemon knows no such program.
     static let noInput = ExitCode(66)
-    /// EX_UNAVAILABLE: tractiond is not running at the socket.
+    /// EX_UNAVAILABLE: tractiond is not running at the socket, or the table
+    /// could not do what was asked (a tare that failed).
     static let unavailable = ExitCode(69)
     /// EX_SOFTWARE: the daemon reported a defect of its own, or an unknown code.
     static let software = ExitCode(70)
@@ -42,7 +43,8 @@ enum ExitStatus {
         (dataError, "EX_DATAERR",
          "a program or the patient data is not usable (PROGRAM_INVALID, PLAN_REFUSED, INVALID_FORCE, MESSAGE_TOO_LARGE)"),
         (noInput, "EX_NOINPUT", "an input file cannot be read, or the daemon has no such program (PROGRAM_NOT_FOUND)"),
-        (unavailable, "EX_UNAVAILABLE", "tractiond is not running at the socket (DAEMON_NOT_RUNNING, CONNECT_FAILED)"),
+        (unavailable, "EX_UNAVAILABLE",
+         "tractiond is not running at the socket (DAEMON_NOT_RUNNING, CONNECT_FAILED), or the table failed a tare (TARE_FAILED)"),
         (software, "EX_SOFTWARE", "the daemon reported a defect (INTERNAL_ERROR, TIMEOUT) or a code this client does not know"),
         (osError, "EX_OSERR", "serial ports cannot be listed"),
         (cannotCreate, "EX_CANTCREAT", "an output file (a replay chart) cannot be written"),
@@ -84,6 +86,7 @@ enum ExitStatus {
             return refused
         case .programNotFound: return noInput
         case .configurationInvalid: return configuration
+        case .tareFailed: return unavailable
         }
     }
 }

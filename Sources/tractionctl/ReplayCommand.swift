@@ -39,7 +39,7 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "Seed of the simulated patient's disturbances and sensor noise.")
     var seed: UInt64 = 1
 
-    @Option(help: "Control loop rate in Hz (100-1000).")
+    @Option(help: "Control loop rate in Hz (250-1000).")
     var rate: Double = 250
 
     @Option(help: "Faults and disturbances to inject (see above).")
@@ -59,7 +59,8 @@ struct ReplayCommand: ParsableCommand {
     func validate() throws {
         guard weight.isFinite, weight > 0 else { throw ValidationError("--weight must be a positive number of kilograms.") }
         guard EngineConfiguration.allowedRates.contains(rate) else {
-            throw ValidationError("--rate must be from 100 to 1000 Hz.")
+            throw ValidationError("--rate \(EngineConfiguration.rateText(rate)) refused: "
+                                  + EngineConfiguration.allowedRatesRule + ".")
         }
         if let faults {
             do { _ = try FaultSpecParser.parse(faults) } catch { throw ValidationError(error.description) }

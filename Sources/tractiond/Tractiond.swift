@@ -51,7 +51,7 @@ struct Tractiond: ParsableCommand {
     @Flag(help: "List the serial ports (with USB vendor, product and serial number where known) and exit.")
     var listPorts = false
 
-    @Option(help: "Control loop rate in Hz (100-1000; overrides loop.rate_hz, default 250).")
+    @Option(help: "Control loop rate in Hz (250-1000; overrides loop.rate_hz, default 250).")
     var rate: Double?
 
     @Flag(help: "Do not ask for SCHED_FIFO and mlockall (the loop then runs degraded, and says so).")
@@ -109,7 +109,8 @@ struct Tractiond: ParsableCommand {
             throw ValidationError("--stop-timeout must be a positive number of seconds")
         }
         if let rate, !EngineConfiguration.allowedRates.contains(rate) {
-            throw ValidationError("--rate must be from 100 to 1000 Hz")
+            throw ValidationError("--rate \(EngineConfiguration.rateText(rate)) refused: "
+                                  + EngineConfiguration.allowedRatesRule)
         }
         if program != nil && (weight.map { !($0 > 0) } ?? true) {
             throw ValidationError("--program needs --weight KG (a positive number)")
@@ -134,6 +135,17 @@ struct Tractiond: ParsableCommand {
         var plantConfiguration = PlantConfiguration(seed: seed)
         if let weight { plantConfiguration.patient = SimulatedPatient(bodyMass: Kilograms(weight)) }
         let simulating = simulate || (device == nil && daemonConfiguration.simulation.enabled)
+        // A simulated daemon on a developer's machine: socket and roles in
+        // the user's own primary group unless the file names groups.
+        let simulationGroup = simulating ? Self.primaryGroupName() : nil
+        if let simulationGroup {
+            let configured = daemonConfiguration.socket
+            daemonConfiguration.socket.defaultGroupsForSimulation(primaryGroup: simulationGroup)
+            if !configured.groupIsSet || !configured.rolesAreSet {
+                log("SIMULATED: socket.group/socket.roles not set; the control socket's group and the clinician "
+                    + "and technician roles are \(simulationGroup), your primary group")
+            }
+        }
         let devicePath = device ?? daemonConfiguration.device.path
         let baudRate = baud ?? daemonConfiguration.device.baud
         let serial: TableConnection? = simulating ? nil : try TableConnection.open(device: devicePath, baudRate: baudRate)
@@ -143,7 +155,7 @@ struct Tractiond: ParsableCommand {
         let identity = try serial?.identity ?? SimulatedTableLink(configuration: plantConfiguration).identify()
         let engineConfiguration = daemonConfiguration.engineConfiguration().adapted(to: identity)
         do {
-            try engineConfiguration.safety.validate()
+            try engineConfiguration.validate()
         } catch {
             log("the safety configuration is invalid for this table: \(error)")
             throw ExitCode(78)
@@ -181,7 +193,9 @@ struct Tractiond: ParsableCommand {
                 maxMessageBytes: running.socket.maxMessageBytes, realtime: mode,
                 realtimeDegraded: runtime.controlThread?.realtimeMode?.isDegraded ?? true),
             log: { log(prefix + $0) },
-            reload: configurationFile.map { file in { Self.reload(file: file, running: running) } })
+            reload: configurationFile.map { file in
+                { Self.reload(file: file, running: running, simulationGroup: simulationGroup) }
+            })
         let commandLineSession = try plan.map { plan in
             (text: try String(contentsOfFile: program!, encoding: .utf8), file: program!,
              patient: PatientParams(reference: patient, weightKg: plan.patient.weight.value,
@@ -217,10 +231,12 @@ struct Tractiond: ParsableCommand {
     }
 
     /// `config.reload` and SIGHUP: the new file, validated, and what it changes.
-    private static func reload(file: String, running: DaemonConfiguration) -> Result<ServiceReload, ControlError> {
-        let fresh: DaemonConfiguration
+    private static func reload(file: String, running: DaemonConfiguration,
+                               simulationGroup: String?) -> Result<ServiceReload, ControlError> {
+        var fresh: DaemonConfiguration
         do {
             fresh = try DaemonConfiguration.load(path: file)
+            if let simulationGroup { fresh.socket.defaultGroupsForSimulation(primaryGroup: simulationGroup) }
         } catch {
             return .failure(ControlError(.configurationInvalid, "\(file) is invalid; the running configuration is kept",
                                          data: ["errors": .array(error.problems.map { .string("\(file): \($0)") })]))
@@ -231,6 +247,12 @@ struct Tractiond: ParsableCommand {
             engineConfiguration: engineChanged ? fresh.engineConfiguration() : nil,
             programDirectories: fresh.programs.directories, restartNeeded: plan.needsRestart,
             applicable: plan.canApplyBetweenSessions))
+    }
+
+    /// The name of the invoking user's primary group (getgrgid(getgid())).
+    private static func primaryGroupName() -> String? {
+        guard let entry = getgrgid(getgid()), let name = entry.pointee.gr_name else { return nil }
+        return String(cString: name)
     }
 
     private func loadPlan(_ path: String, limits: TherapyLimits) throws -> SessionPlan {

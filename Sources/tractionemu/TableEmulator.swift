@@ -145,10 +145,15 @@ final class TableEmulator {
                 commandsRejected &+= 1
             }
         case .tareRequest(let request):
-            let done = plant.tare(at: now)
+            let result: TareResult
+            switch plant.tareResult(at: now) {
+            case .done: result = .done
+            case .refusedTensionPresent: result = .refusedTensionPresent
+            case .failedSensorFault: result = .failedSensorFault
+            case .unpowered: return  // a table without power answers nothing
+            }
             send(.tareResponse(TareResponse(requestSequence: frame.sequence, targets: request.targets,
-                                            result: done ? .done : .refusedTensionPresent,
-                                            loadCellOffsetCentinewtons: 0)), at: now)
+                                            result: result, loadCellOffsetCentinewtons: 0)), at: now)
         case .identifyResponse, .telemetry, .faultReport, .tareResponse:
             break
         }

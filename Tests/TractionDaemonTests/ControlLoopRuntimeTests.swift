@@ -30,6 +30,16 @@ struct ControlLoopRuntimeTests {
         #expect(measured > 15)
     }
 
+    /// The table itself fails the tare (its load cell is stuck): the reply
+    /// says so, and is not mistaken for tension on the cable.
+    @Test func aTareTheTableFailsIsReportedWithTheTablesReason() throws {
+        let rig = try RuntimeRig { $0.faults.sensors.loadCellStuck = true }
+        #expect(rig.wait { $0.state == .ready }, "state \(rig.runtime.snapshot.state), events \(rig.events.suffix(12))")
+        let reply = try #require(rig.send(.tare))
+        #expect(reply.outcome == .refused(.tareFailed(.sensorFault)))
+        #expect(reply.state == .ready)
+    }
+
     @Test func tareIsRefusedOutsideReady() throws {
         let rig = try RuntimeRig()
         #expect(rig.wait { $0.state == .ready })

@@ -5,6 +5,7 @@ import Synchronization
 import Testing
 import TractionDaemon
 import TractionDevice
+import TractionEngine
 
 @Suite struct LatenessRingTests {
     @Test func samplesArriveInOrderAndOverflowIsCountedNotBlocking() {
@@ -30,6 +31,12 @@ private final class TickRecorder: @unchecked Sendable {
 }
 
 @Suite(.serialized) struct ControlThreadTests {
+    /// The thread takes exactly the rates the engine (and its kernel) accept.
+    @Test func theThreadAllowsTheEnginesRates() {
+        #expect(ControlLoopConfiguration.allowedRates == EngineConfiguration.allowedRates)
+        #expect(!ControlLoopConfiguration.allowedRates.contains(249))
+    }
+
     @Test func theThreadTicksOnIncreasingDeadlinesAndStopsWhenAsked() throws {
         let recorder = TickRecorder()
         let thread = ControlThread(configuration: ControlLoopConfiguration(rateHertz: 1000, realtime: .none)) { context in

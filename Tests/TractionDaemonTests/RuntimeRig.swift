@@ -25,9 +25,9 @@ final class RuntimeRig {
         let identity = try link.identify()
         _ = try? link.tare(at: MonotonicClock.now())
         prepare(&link.plant)
-        configuration = EngineConfiguration(rateHertz: 100).adapted(to: identity)
+        configuration = EngineConfiguration(rateHertz: 250).adapted(to: identity)
         runtime = ControlLoopRuntime(engine: Engine(configuration: configuration, identity: identity), link: link)
-        try runtime.start(configuration: ControlLoopConfiguration(rateHertz: 100, realtime: .none))
+        try runtime.start(configuration: ControlLoopConfiguration(rateHertz: 250, realtime: .none))
     }
 
     deinit { runtime.stop() }

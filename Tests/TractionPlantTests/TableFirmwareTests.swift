@@ -154,4 +154,24 @@ import TractionPlant
         try rig.hold(100, for: 10)
         #expect(throws: TableLinkError.self) { try rig.link.tare(at: rig.now) }
     }
+
+    /// The firmware's answers to a tare, each for its own cause.
+    @Test func tareAnswersSayWhyATareWasNotDone() throws {
+        var rig = try ClosedLoopRig(configuration: .still())
+        try rig.hold(100, for: 10)
+        #expect(rig.link.requestTare(at: rig.now) == .failed(.tensionPresent))
+
+        let stuck = SimulatedTableLink(configuration: .still())
+        _ = try stuck.identify()
+        stuck.plant.faults.sensors.loadCellStuck = true
+        #expect(stuck.requestTare(at: .seconds(1)) == .failed(.sensorFault))
+        #expect(stuck.tareProgress(at: .seconds(1)) == .failed(.sensorFault))
+
+        let unpowered = SimulatedTableLink(configuration: .still())
+        unpowered.plant.faults.powerLost = true
+        #expect(unpowered.requestTare(at: .seconds(1)) == .failed(.noAnswer))
+
+        let healthy = SimulatedTableLink(configuration: .still())
+        #expect(healthy.requestTare(at: .seconds(1)) == .done)
+    }
 }

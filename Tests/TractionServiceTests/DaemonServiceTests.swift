@@ -2,7 +2,9 @@ import Foundation
 import Testing
 import TractionControlProtocol
 import TractionDaemon
-import TractionService
+import TractionDevice
+import TractionEngine
+@testable import TractionService
 
 /// DaemonService against a real control loop and the simulated table: every
 /// method of docs/control-protocol.md the service answers.
@@ -192,6 +194,50 @@ struct DaemonServiceTests {
         #expect(try rig.result(.deviceTare) == ["tared": true])
         #expect(rig.error(.recordsList, ["limit": 0])?.code == .invalidParams)
         #expect(rig.error(.recordsList, ["limit": 1001])?.code == .invalidParams)
+    }
+
+    /// A table whose load cell is stuck refuses to zero it: TARE_FAILED with
+    /// the table's reason, never TENSION_PRESENT (the cable is slack).
+    @Test func aTableThatFailsATareIsTareFailedWithItsReason() throws {
+        let rig = try ServiceRig(prepare: { $0.faults.sensors.loadCellStuck = true })
+        #expect(rig.waitForState("ready"))
+        let error = try #require(rig.error(.deviceTare))
+        #expect(error.code == .tareFailed)
+        #expect(error.code.rpcCode == -32026)
+        #expect(error.data["reason"] == "sensor_fault")
+        #expect(error.message.contains("the load cell reports a fault"))
+        #expect(rig.state == "ready", "a failed tare changes no state")
+    }
+
+    /// Tension on the cable stays TENSION_PRESENT, with the measured force.
+    @Test func aTareWithTensionOnTheCableStaysTensionPresent() throws {
+        let rig = try ServiceRig(prepare: { $0.faults.sensors.loadCellOffsetError = 17 })
+        #expect(rig.waitForState("ready"))
+        let error = try #require(rig.error(.deviceTare))
+        #expect(error.code == .tensionPresent)
+        #expect((error.data["measured_n"]?.numberValue ?? 0) > 15)
+    }
+
+    @Test(arguments: [(TareFailure.driveEnabled, "drive_enabled"), (.sensorFault, "sensor_fault"),
+                      (.noAnswer, "no_answer"), (.transport("EIO"), "transport")])
+    func everyTableFailureOtherThanTensionIsTareFailed(_ failure: TareFailure, _ reason: String) {
+        let error = DaemonService.error(for: .tareFailed(failure))
+        #expect(error.code == .tareFailed)
+        #expect(error.data["reason"] == .string(reason))
+        #expect(DaemonService.error(for: .tareFailed(.tensionPresent), measured: 40).code == .tensionPresent)
+    }
+
+    /// What the serial link reports is logged and published as link_* events.
+    @Test func linkEventsAreLoggedAndPublished() throws {
+        let rig = try ServiceRig(startLoop: false)
+        let identity = rig.runtime.identity
+        rig.service.report(.link(.lost(silentFor: 0.0414, at: .seconds(2))), sink: rig.sink)
+        rig.service.report(.link(.handshakeDone(identity, at: .seconds(3))), sink: rig.sink)
+        rig.service.report(.link(.transportFailed("EIO", at: .seconds(4))), sink: rig.sink)
+        #expect(rig.sink.events("link_lost").first?["reason"] == "no valid telemetry for 41 ms")
+        #expect(rig.sink.events("link_handshake_done").first?["reason"] == .string("table \(identity.serialNumber)"))
+        #expect(rig.sink.events("link_transport_failed").first?["reason"] == "EIO")
+        #expect(rig.log.contains("link LOST: no valid telemetry for 41 ms"))
     }
 
     @Test func programsAreListedFirstDirectoryWinsAndShown() throws {

@@ -26,6 +26,20 @@ struct DaemonCommandTests {
         #expect(Self.json(fromEnvironment)["simulated"] as? Bool == true)
     }
 
+    /// No socket.group in the file: the simulated daemon puts its socket in
+    /// the primary group of the user who started it, and says so.
+    @Test func withoutAConfiguredGroupTheSimulatedSocketIsInTheUsersPrimaryGroup() throws {
+        let daemon = try SimulatedDaemon(socketGroup: nil)
+        defer { daemon.stop() }
+        var information = stat()
+        #expect(stat(daemon.socketPath, &information) == 0)
+        #expect(information.st_gid == getgid())
+        #expect(information.st_mode & 0o777 == 0o660)
+        let group = try #require(getgrgid(getgid())).pointee.gr_name.map { String(cString: $0) }
+        #expect(daemon.output.contains("the control socket's group and the clinician and technician roles are \(group ?? "?")"))
+        #expect(try daemon.state() == "ready")
+    }
+
     @Test func aClinicianStartsTheDemoPausesResumesAdjustsAndStops() throws {
         let daemon = try SimulatedDaemon()
         defer { daemon.stop() }

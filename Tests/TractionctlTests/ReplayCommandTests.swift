@@ -61,4 +61,11 @@ struct ReplayCommandTests {
         #expect(result.status == 64)
         #expect(result.standardError.contains("fault spec item 2 \"40:estop\""))
     }
+
+    @Test func aRateBelow250HzIsAUsageErrorThatSaysWhy() throws {
+        let result = try TractionctlRunner.run(["replay", "Config/programs/demo.yaml", "--weight", "75", "--rate", "249"])
+        #expect(result.status == 64)
+        #expect(result.standardError.contains(
+            "--rate 249 refused: must be from 250 to 1000 Hz (the safety kernel needs a tick of at most 4 ms)."))
+    }
 }

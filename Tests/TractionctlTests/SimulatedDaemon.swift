@@ -30,21 +30,19 @@ final class SimulatedDaemon: @unchecked Sendable {
 
     /// Starts the daemon and waits until its table is ready.
     /// - Parameters:
-    ///   - socketGroup: the group of the socket and its directory.
+    ///   - socketGroup: the group of the socket and its directory; nil
+    ///     leaves `socket.group` out of the file (the simulated daemon then
+    ///     takes its user's primary group).
     ///   - viewerGroups: groups granted the viewer role (for role tests).
-    init(socketGroup: String = "root", viewerGroups: [String] = []) throws {
+    init(socketGroup: String? = "root", viewerGroups: [String] = []) throws {
         directory = "/tmp/ctl-e2e-\(getpid())-\(UUID().uuidString.prefix(6))"
         // 0755: a test may run tractionctl as another user, who must reach the socket's directory.
         try FileManager.default.createDirectory(atPath: directory + "/state", withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o755])
         chmod(directory, 0o755)
         socketPath = directory + "/run/s.sock"
-        var configuration = """
-            socket:
-              path: \(socketPath)
-              group: \(socketGroup)
-
-            """
+        var configuration = "socket:\n  path: \(socketPath)\n"
+        if let socketGroup { configuration += "  group: \(socketGroup)\n" }
         if !viewerGroups.isEmpty {
             configuration += "  roles:\n    viewer: [\(viewerGroups.joined(separator: ", "))]\n"
         }

@@ -83,6 +83,12 @@ struct TractiondSimulateTests {
 
     /// With neither flag the daemon drives the table at the configured
     /// device.path (how systemd starts it), and names that path when it is missing.
+    @Test func aRateBelow250HzIsRefusedAndTheDaemonSaysWhy() throws {
+        let (status, text) = try runToEnd(["--simulate", "--no-realtime", "--rate", "249"])
+        #expect(status == 64)
+        #expect(text.contains("--rate 249 refused: must be from 250 to 1000 Hz (the safety kernel needs a tick of at most 4 ms)"))
+    }
+
     @Test func withoutEitherFlagTheConfiguredDeviceIsUsedAndNamed() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tractiond-cfg-\(getpid())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

@@ -5,9 +5,27 @@ import TractionEngine
 import TractionPlant
 import TractionTherapy
 
-/// The daemon's whole tick (requests, link, engine, event and telemetry
-/// queues) at a steady hold, with the service side draining the queues
-/// between ticks as it does in the daemon.
+/// The simulated table, reporting link events the way the serial link does
+/// (an SPSC queue, empty in the steady state), so the measured tick includes
+/// the runtime's drain of the link's events.
+final class SimulatedLinkWithEvents: TareRequesting, LinkEventSource {
+    let table: SimulatedTableLink
+    let linkEvents = SPSCQueue<SerialLinkEvent>(capacity: 256)
+
+    init(_ table: SimulatedTableLink) { self.table = table }
+
+    func identify() throws(TableLinkError) -> TableIdentity { try table.identify() }
+    func send(_ command: DriveCommand, at now: MonotonicInstant) throws(TableLinkError) { try table.send(command, at: now) }
+    func latestTelemetry(at now: MonotonicInstant) -> Telemetry? { table.latestTelemetry(at: now) }
+    func tare(at now: MonotonicInstant) throws(TableLinkError) { try table.tare(at: now) }
+    func requestTare(at now: MonotonicInstant) -> TareProgress { table.requestTare(at: now) }
+    func tareProgress(at now: MonotonicInstant) -> TareProgress { table.tareProgress(at: now) }
+    func nextEvent() -> SerialLinkEvent? { linkEvents.pop() }
+}
+
+/// The daemon's whole tick (link events, requests, link, engine, event and
+/// telemetry queues) at a steady hold, with the service side draining the
+/// queues between ticks as it does in the daemon.
 func runtimeBenchmarks() {
     Benchmark("runtime tick with snapshot and telemetry queue, steady hold",
               configuration: .init(metrics: [.mallocCountTotal, .wallClock], scalingFactor: .kilo,
@@ -16,7 +34,7 @@ func runtimeBenchmarks() {
         let link = SimulatedTableLink(configuration: plantConfiguration)
         let configuration = EngineConfiguration().adapted(to: plantConfiguration.identity)
         let runtime = ControlLoopRuntime(engine: Engine(configuration: configuration, identity: plantConfiguration.identity),
-                                         link: link)
+                                         link: SimulatedLinkWithEvents(link))
         let period = Seconds(0.004)
         var now = MonotonicInstant.origin
         var index: UInt64 = 0

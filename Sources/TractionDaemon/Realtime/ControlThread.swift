@@ -25,8 +25,8 @@ public struct ControlTick: Sendable {
 
 /// Configuration of the control thread.
 public struct ControlLoopConfiguration: Sendable, Hashable {
-    /// Allowed loop rates, per the design (default 250 Hz).
-    public static let allowedRates: ClosedRange<Double> = 100...1000
+    /// Allowed loop rates: the engine's, 250-1000 Hz (default 250 Hz).
+    public static let allowedRates: ClosedRange<Double> = 250...1000
     public static let defaultRateHertz = 250.0
 
     public var rateHertz: Double

@@ -1,7 +1,8 @@
 import Synchronization
 
 /// A bounded single-producer, single-consumer queue for passing values
-/// between the control thread and the rest of the daemon without locks.
+/// between the control thread and the rest of the daemon without locks
+/// (operator requests, replies, engine events, the link's events).
 ///
 /// Storage is allocated once; `push` and `pop` never allocate and never
 /// block. A full queue refuses the value (`push` returns false) and counts

@@ -1,0 +1,29 @@
+import Testing
+@testable import TractionEngine
+
+/// The loop rates the engine accepts: 250 to 1000 Hz, because the safety
+/// kernel counts its H1 debounce in ticks of at most 4 ms.
+@Suite struct EngineConfigurationTests {
+    @Test func rateBelow250HzIsRefusedAndTheMessageNamesRateValueAndRange() {
+        let configuration = EngineConfiguration(rateHertz: 249)
+        #expect(throws: EngineConfigurationError.rate(249)) { try configuration.validate() }
+        let text = EngineConfigurationError.rate(249).description
+        #expect(text == "engine configuration: rateHertz = 249 Hz: must be from 250 to 1000 Hz "
+                + "(the safety kernel needs a tick of at most 4 ms)")
+    }
+
+    @Test(arguments: [250.0, 312.5, 500, 1000])
+    func ratesFrom250To1000HzAreAccepted(_ rate: Double) throws {
+        try EngineConfiguration(rateHertz: rate).validate()
+    }
+
+    @Test(arguments: [0.0, 100, 249.9, 1000.5, .infinity, .nan])
+    func ratesOutsideTheRangeAreRefused(_ rate: Double) {
+        #expect(throws: EngineConfigurationError.self) { try EngineConfiguration(rateHertz: rate).validate() }
+    }
+
+    @Test func theBoundsAreTheDocumentedOnes() {
+        #expect(EngineConfiguration.allowedRates == 250...1000)
+        #expect(EngineConfiguration.rateText(312.5) == "312.5")
+    }
+}
