@@ -181,7 +181,7 @@ let package = Package(
                 "TractionDaemon", "TractionControl", "TractionControlProtocol", "TractionDevice", "TractionEngine",
                 "TractionSafety", "TractionTherapy",
             ],
-            swiftSettings: strictSwift + [.define("TRACTION_CONTROL_SERVER")]
+            swiftSettings: strictSwift
         ),
 
         // Measures control-loop lateness and overruns (`make bench`).
@@ -199,7 +199,7 @@ let package = Package(
                 "TractionTherapy", "TractionSerial", "TractionLink", "TractionService", "TractionConfiguration", "TractionControlProtocol", "TractionControl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            swiftSettings: strictSwift + [.define("TRACTION_CONTROL_SERVER")]
+            swiftSettings: strictSwift
         ),
 
         // Replay speed and force tracking against their goals (`make bench`).

@@ -1,4 +1,3 @@
-#if TRACTION_CONTROL_SERVER
 import TractionControl
 import TractionControlProtocol
 
@@ -33,4 +32,3 @@ public final class ControlServiceHandler: ControlRequestHandler {
 }
 
 extension ControlServer: NotificationSink {}
-#endif

@@ -5,10 +5,8 @@ import ArgumentParser
 import TractionConfiguration
 import TractionDevice
 import TractionService
-#if TRACTION_CONTROL_SERVER
 import TractionControl
 import TractionControlProtocol
-#endif
 
 /// The daemon's main (service) thread: the control socket's service loop
 /// with the `DaemonService` as its handler; after every service tick the
@@ -25,8 +23,9 @@ enum ServiceLoop {
     static let serviceIntervalSeconds = 0.010
     static let serviceInterval = useconds_t(serviceIntervalSeconds * 1e6)
 
-#if TRACTION_CONTROL_SERVER
-    static func run(service: DaemonService, supervisor: DaemonSupervisor, socketPath: String,
+    /// - Parameter socketOptional: true only for the daemon's own simulated
+    ///   table; otherwise a socket that cannot be opened releases and exits 73.
+    static func run(service: DaemonService, supervisor: DaemonSupervisor, socketPath: String, socketOptional: Bool,
                     configuration: DaemonConfiguration, log: @escaping (String) -> Void) throws {
         var roles: [Role: [String]] = [:]
         roles[.viewer] = configuration.socket.roles.viewer
@@ -44,9 +43,12 @@ enum ServiceLoop {
             server = try ControlServer(configuration: serverConfiguration, handler: handler)
         } catch {
             log("tractiond: the control socket \(socketPath) cannot be opened: \(error)")
-            if supervisor.simulated {
-                // A demonstration on a machine without the daemon's group or
-                // run directory: the simulation runs on, without clients.
+            if socketOptional {
+                // The daemon's own simulated table (--simulate), on a machine
+                // without the daemon's run directory: no patient, so the
+                // simulation may run on without clients. A serial table never
+                // does, even one that says it is simulated (tractionemu):
+                // that fallback once hid a socket the unit could not open.
                 log("tractiond: SIMULATION continues without a control socket")
                 runWithoutSocket(service: service, supervisor: supervisor)
                 return
@@ -59,18 +61,6 @@ enum ServiceLoop {
         log("control socket \(socketPath)")
         server.run(until: { supervisor.finished })
     }
-#else
-    /// SEAM: until TractionControl (the socket server) is part of the build
-    /// (Package.swift: the dependency on "TractionControl" and
-    /// `.define("TRACTION_CONTROL_SERVER")` for TractionService and
-    /// tractiond), the service loop runs here without a socket: the same
-    /// service tick and supervisor, no clients.
-    static func run(service: DaemonService, supervisor: DaemonSupervisor, socketPath: String,
-                    configuration: DaemonConfiguration, log: @escaping (String) -> Void) throws {
-        log("tractiond: this build has no control socket (TractionControl missing); \(socketPath) is not opened")
-        runWithoutSocket(service: service, supervisor: supervisor)
-    }
-#endif
 
     /// The service loop with no clients.
     static func runWithoutSocket(service: DaemonService, supervisor: DaemonSupervisor) {

@@ -209,7 +209,8 @@ struct Tractiond: ParsableCommand {
                                               releaseRate: engineConfiguration.therapyLimits.defaultReleaseRate,
                                               stopTimeout: Seconds(stopTimeout)))
         try ServiceLoop.run(service: service, supervisor: supervisor,
-                            socketPath: socket ?? running.socket.path, configuration: running, log: { log(prefix + $0) })
+                            socketPath: socket ?? running.socket.path, socketOptional: serial == nil,
+                            configuration: running, log: { log(prefix + $0) })
         log(prefix + "stopped")
         // EX_TEMPFAIL: the daemon gave up waiting; the table's lease finishes the release.
         if supervisor.releaseUnfinished { throw ExitCode(75) }

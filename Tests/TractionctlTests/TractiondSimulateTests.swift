@@ -39,9 +39,27 @@ struct TractiondSimulateTests {
         return output.value.contains(text)
     }
 
+    /// A configuration with the control socket and the state in a fresh
+    /// directory, in the test's own group: `--config PATH`. A daemon that
+    /// cannot open its socket refuses to run a table, so every daemon a test
+    /// starts gets one of its own.
+    func ownSocket() throws -> [String] {
+        let directory = "/tmp/tractiond-sim-\(getpid())-\(UUID().uuidString.prefix(6))"
+        try FileManager.default.createDirectory(atPath: directory + "/state", withIntermediateDirectories: true)
+        let group = getgrgid(getgid()).map { String(cString: $0.pointee.gr_name) } ?? "root"
+        try """
+            socket:
+              path: \(directory)/run/control.sock
+              group: \(group)
+            state:
+              directory: \(directory)/state
+            """.write(toFile: directory + "/tractiond.yaml", atomically: true, encoding: .utf8)
+        return ["--config", directory + "/tractiond.yaml"]
+    }
+
     @Test func aSimulatedSessionRunsAndSigtermReleasesTheTensionBeforeExit() throws {
         let (process, output) = try launch(["--simulate", "--no-realtime", "--program", "Config/programs/demo.yaml",
-                                            "--weight", "75", "--status-interval", "0.5"])
+                                            "--weight", "75", "--status-interval", "0.5"] + ownSocket())
         defer { if process.isRunning { process.terminate() } }
         #expect(waitFor("self-test passed", in: output))
         #expect(waitFor("session started", in: output))
@@ -110,8 +128,8 @@ struct TractiondSimulateTests {
 
     /// The serial mode against the real emulator binary over its pty: the
     /// handshake, a session, and a SIGTERM that releases before exit.
-    @Test func overTheEmulatorsPtyASessionRunsAndSigtermReleasesTheTension() throws {
-        let linkPath = "/tmp/tractiond-test-table-\(getpid())"
+    /// tractionemu on a pty behind `linkPath`, running until the process is terminated.
+    func startEmulator(linkPath: String) throws -> Process {
         let emulator = Process()
         emulator.executableURL = Self.executable.deletingLastPathComponent().appendingPathComponent("tractionemu")
         emulator.arguments = ["--link", linkPath, "--fifo-priority", "0"]
@@ -119,13 +137,50 @@ struct TractiondSimulateTests {
         emulator.standardOutput = emulatorOutput
         emulator.standardError = FileHandle.nullDevice
         try emulator.run()
-        defer { if emulator.isRunning { emulator.terminate(); emulator.waitUntilExit() } }
         // The emulator prints its pty's path once the link exists.
         let firstLine = String(decoding: emulatorOutput.fileHandleForReading.availableData, as: UTF8.self)
         #expect(firstLine.hasPrefix("/dev/pts/"))
+        return emulator
+    }
+
+    /// A daemon driving a table must be stoppable: without its control socket
+    /// it does not run, even when the table says it is simulated (tractionemu
+    /// does). Only `--simulate` may run on without clients.
+    @Test func aSerialDaemonWhoseSocketCannotBeOpenedExitsAndTheSimulationRunsOn() throws {
+        let linkPath = "/tmp/tractiond-test-table-nosock-\(getpid())"
+        let emulator = try startEmulator(linkPath: linkPath)
+        defer { if emulator.isRunning { emulator.terminate(); emulator.waitUntilExit() } }
+        let directory = "/tmp/tractiond-nosock-\(getpid())-\(UUID().uuidString.prefix(6))"
+        try FileManager.default.createDirectory(atPath: directory + "/state", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try """
+            socket:
+              path: \(directory)/missing/parent/control.sock
+              group: root
+            state:
+              directory: \(directory)/state
+            """.write(toFile: directory + "/tractiond.yaml", atomically: true, encoding: .utf8)
+
+        let (status, text) = try runToEnd(["--device", linkPath, "--no-realtime", "--config", directory + "/tractiond.yaml"])
+        #expect(status == 73, "\(text)")
+        #expect(text.contains("the control socket \(directory)/missing/parent/control.sock cannot be opened"), "\(text)")
+        #expect(!text.contains("continues without a control socket"))
+
+        let (simulation, output) = try launch(["--simulate", "--no-realtime", "--config", directory + "/tractiond.yaml"])
+        defer { if simulation.isRunning { simulation.terminate() } }
+        #expect(waitFor("SIMULATION continues without a control socket", in: output), "\(output.value)")
+        kill(simulation.processIdentifier, SIGTERM)
+        simulation.waitUntilExit()
+        #expect(simulation.terminationStatus == 0)
+    }
+
+    @Test func overTheEmulatorsPtyASessionRunsAndSigtermReleasesTheTension() throws {
+        let linkPath = "/tmp/tractiond-test-table-\(getpid())"
+        let emulator = try startEmulator(linkPath: linkPath)
+        defer { if emulator.isRunning { emulator.terminate(); emulator.waitUntilExit() } }
 
         let (process, output) = try launch(["--device", linkPath, "--no-realtime", "--program", "Config/programs/demo.yaml",
-                                            "--weight", "75", "--status-interval", "0.5"])
+                                            "--weight", "75", "--status-interval", "0.5"] + ownSocket())
         defer { if process.isRunning { process.terminate() } }
         #expect(waitFor("on \(linkPath)", in: output))
         #expect(waitFor("self-test passed", in: output))

@@ -341,8 +341,7 @@ func emulatorField(_ name: String, control path: String) -> String? {
 /// H6 against the real emulator on a pty: the daemon is killed mid-session,
 /// the table's lease releases and latches `lease_expired`, and the restarted
 /// daemon reports the interrupted session with that latch, not DRIVE_FAULT.
-@Suite("tractiond restarted on the emulator", .serialized,
-       .enabled(if: socketServerIsBuilt, "needs the socket server (Sources/TractionControl)"))
+@Suite("tractiond restarted on the emulator", .serialized)
 struct TractiondEmulatorRestartTests {
     let sockets = TractiondSocketTests()
 
