@@ -166,4 +166,38 @@ struct WatchTerminalTests {
         // Piped, never: the runner reads through a pipe.
         #expect(!(try daemon.ctl(["status"]).standardOutput.contains("\u{1B}[")))
     }
+
+    /// `start` on a terminal, as a clinician types it: the plan, then a
+    /// question; anything but yes arms nothing, yes starts the session.
+    @Test func onATerminalStartAsksForTheConfirmationAndOnlyYesStarts() throws {
+        let daemon = try SimulatedDaemon()
+        defer { daemon.stop() }
+        let tmux = Tmux()
+        defer { tmux.kill() }
+        // A 300 N peak for a 70 kg patient is above the confirmation threshold (275 N).
+        let start = "\(TractionctlRunner.executable.path) start lumbar-intermittent-standard --patient P-7 --weight 70 "
+            + "--socket \(daemon.socketPath)"
+        try tmux.run(["new-session", "-d", "-s", "watch", "-x", "100", "-y", "40", "-e", "NO_COLOR=",
+                      "\(start); echo first-ended-$?; sleep 60"])
+        let asked = tmux.waitForScreen { $0.contains("Type yes to confirm:") }
+        #expect(asked.contains("Confirm     REQUIRED"), "\(asked)")
+        #expect(asked.contains("Start this session with a peak of 300.0 N"), "\(asked)")
+        #expect(try daemon.state() == "ready", "nothing is armed while the question waits")
+
+        try tmux.run(["send-keys", "-t", "watch", "n", "Enter"])
+        let declined = tmux.waitForScreen { $0.contains("first-ended-") }
+        #expect(declined.contains("Not confirmed: nothing was armed."), "\(declined)")
+        #expect(declined.contains("first-ended-75"), "\(declined)")
+        #expect(try daemon.state() == "ready")
+
+        try tmux.run(["respawn-pane", "-k", "-t", "watch", "clear; \(start); echo second-ended-$?; sleep 60"])
+        let askedAgain = tmux.waitForScreen { $0.contains("Type yes to confirm:") && !$0.contains("first-ended-") }
+        #expect(askedAgain.contains("Type yes to confirm:"), "\(askedAgain)")
+        try tmux.run(["send-keys", "-t", "watch", "yes", "Enter"])
+        let started = tmux.waitForScreen { $0.contains("second-ended-") }
+        #expect(started.contains("Started: lumbar-intermittent-standard for P-7"), "\(started)")
+        #expect(started.contains("second-ended-0"), "\(started)")
+        #expect(try daemon.state() == "treating")
+        #expect(try daemon.ctl(["stop"]).status == 0)
+    }
 }
