@@ -20,8 +20,28 @@ public enum DaemonRequest: Sendable {
     /// Replaces the engine with one built from a reloaded configuration
     /// (built off the control thread; it allocates). Only in `ready`: never
     /// during a session, and never in fault or emergency (a new kernel must
-    /// not forget a latched alarm); the new engine runs its self-test.
-    case replaceEngine(Engine)
+    /// not forget a latched alarm); the new engine runs its self-test. The
+    /// engine it replaced (or, when refused, the one offered) comes back in
+    /// the reply's `.engineHandedBack`, to be freed off the control thread.
+    case replaceEngine(EngineHandOver)
+}
+
+/// Carries an engine to the control thread and the one it replaced back, so
+/// that engines are built and freed on the service thread: freeing one is a
+/// burst of free() calls (its plan, its tables, its buffers) that a tick
+/// should not pay for.
+///
+/// `@unchecked Sendable`: the service thread fills it before `submit`, the
+/// control thread swaps its engine within one tick, and the service thread
+/// reads it after the reply; the request and reply queues order the three.
+public final class EngineHandOver: @unchecked Sendable, Hashable {
+    /// The engine offered; after an accepted reply, the one replaced.
+    public fileprivate(set) var engine: Engine
+
+    public init(_ engine: Engine) { self.engine = engine }
+
+    public static func == (left: EngineHandOver, right: EngineHandOver) -> Bool { left === right }
+    public func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(self)) }
 }
 
 /// A request with the identity of whoever sent it, numbered for its reply.
@@ -57,6 +77,8 @@ public enum ReplyDetail: Sendable, Hashable {
     case acknowledged(AlarmConditions)
     /// `stop`: whether a session was armed or running when it arrived.
     case stopped(wasRunning: Bool)
+    /// `replaceEngine`: the engine replaced (accepted) or offered (refused).
+    case engineHandedBack(EngineHandOver)
 }
 
 /// What the control thread publishes after each tick for status displays.
@@ -180,7 +202,10 @@ public final class ControlLoopRuntime: @unchecked Sendable {
         let telemetry = link.latestTelemetry(at: now)
         if let id = pendingTareID { finishTare(id, at: now) }
         while let envelope = requests.pop() {
-            if let reply = apply(envelope, measured: telemetry?.loadCellForce, at: now) { replies.push(reply) }
+            // `consume`: the envelope ends inside `apply`, before the reply is
+            // pushed, so the service thread holds the last reference to
+            // whatever the reply carries back (an engine) and frees it there.
+            if let reply = apply(consume envelope, measured: telemetry?.loadCellForce, at: now) { replies.push(reply) }
         }
         let missed = tick.overruns != lastOverruns
         lastOverruns = tick.overruns
@@ -216,7 +241,7 @@ public final class ControlLoopRuntime: @unchecked Sendable {
 
     /// Applies one request; nil when its reply comes on a later tick (a
     /// tare waiting for the table).
-    private func apply(_ envelope: OperatorEnvelope, measured: Newtons?,
+    private func apply(_ envelope: consuming OperatorEnvelope, measured: Newtons?,
                        at now: MonotonicInstant) -> OperatorReply? {
         let who = envelope.operatorIdentity
         let first = log.count
@@ -247,12 +272,13 @@ public final class ControlLoopRuntime: @unchecked Sendable {
                     detail = .holdForce(requested: requested, granted: granted)
                 }
             }
-        case .replaceEngine(let replacement):
+        case .replaceEngine(let handOver):
+            detail = .engineHandedBack(handOver)
             switch engine.state {
             case .ready:
                 // Ready: the link is up and nothing pulls, so the new engine
-                // may shake hands at once.
-                engine = replacement
+                // may shake hands at once. The old one goes back in the box.
+                swap(&engine, &handOver.engine)
                 // This daemon has been driving the table: a lease latch now
                 // is its own fault, never a previous daemon's trace.
                 engine.closeStartWindow()

@@ -317,6 +317,8 @@ public final class DaemonService {
 
     /// Answers the request `reply` belongs to.
     func complete(_ reply: OperatorReply) {
+        // The engine handed back (the one replaced, or the one refused) is
+        // freed here, on the service thread, when `reply` goes.
         if reply.id == reloadEngineRequest {
             reloadEngineRequest = nil
             if reply.outcome.isAccepted {
@@ -643,7 +645,7 @@ public final class DaemonService {
         if let newConfiguration = reload.engineConfiguration {
             let adapted = newConfiguration.adapted(to: runtime.identity)
             limits = adapted.therapyLimits
-            if let id = runtime.submit(.replaceEngine(Engine(configuration: adapted, identity: runtime.identity)),
+            if let id = runtime.submit(.replaceEngine(EngineHandOver(Engine(configuration: adapted, identity: runtime.identity))),
                                        by: "tractiond (configuration reload)") {
                 engineConfiguration = adapted
                 reloadEngineRequest = id

@@ -67,6 +67,33 @@ struct ControlLoopRuntimeTests {
         #expect(stop.state == .releasing)
     }
 
+    /// A configuration reload swaps engines on the control thread, and the
+    /// engine it replaced comes back to be freed by the caller, never there.
+    @Test func aReplacedEngineComesBackInTheReplyAndARefusedOneToo() throws {
+        let rig = try RuntimeRig()
+        #expect(rig.wait { $0.state == .ready })
+        let identity = rig.runtime.identity
+        let offered = EngineHandOver(Engine(configuration: rig.configuration, identity: identity))
+        #expect(offered.engine.startWindowOpen, "a fresh engine has not yet judged a sample")
+        let reply = try #require(rig.send(.replaceEngine(offered)))
+        #expect(reply.outcome == .accepted)
+        #expect(reply.detail == .engineHandedBack(offered))
+        // The box now holds the engine that ran until now: its start window
+        // closed when its self-test ended.
+        #expect(!offered.engine.startWindowOpen)
+        #expect(offered.engine.state == .ready)
+        #expect(rig.wait { $0.state == .ready }, "the new engine runs its self-test and is ready")
+
+        let plan = try RuntimeRig.plan(limits: rig.configuration.therapyLimits)
+        #expect(rig.send(.arm(plan, patientReference: "P-1"))?.outcome == .accepted)
+        let refusedOffer = EngineHandOver(Engine(configuration: rig.configuration, identity: identity))
+        let refused = try #require(rig.send(.replaceEngine(refusedOffer)))
+        #expect(refused.outcome == .refused(.notAllowedInState(.armed)))
+        #expect(refused.detail == .engineHandedBack(refusedOffer))
+        #expect(refusedOffer.engine.startWindowOpen, "refused: the box still holds the engine offered")
+        #expect(rig.runtime.snapshot.state == .armed)
+    }
+
     @Test func everyTickPublishesASnapshotForTelemetry() throws {
         let rig = try RuntimeRig()
         #expect(rig.wait { $0.ticks >= 100 })
