@@ -18,10 +18,11 @@ final class DaemonSupervisor {
     let stopAfter: Double?
 
     /// The control thread counts as healthy while its last tick is this recent.
-    static let healthyTickAge: Seconds = 0.5
-    /// How long a termination waits for the release: from the force at the
-    /// stop and the release rate, bounded below systemd's stop timeout.
+    static let healthyTickAge: Seconds = ShutdownWatch.healthyTickAge
+    /// How long a termination waits for the release (from the force at the
+    /// stop and the release rate), and when it extends systemd's stop timeout.
     let shutdown: ShutdownRelease
+    let slackForce: Newtons
 
     /// Set when the daemon gave up waiting for the release (exit 75).
     private(set) var releaseUnfinished = false
@@ -32,15 +33,17 @@ final class DaemonSupervisor {
     private var sessionRequested = false
     private var sessionArmed = false
     private var stopRequestedAt: MonotonicInstant?
-    private var releaseWait = Seconds.zero
+    private var watch: ShutdownWatch?
+    private var lastHolding = ShutdownWatch.Holding.none
     private var lastStatus = MonotonicInstant.origin
     private var lastWatchdog = MonotonicInstant.origin
 
     init(service: DaemonService, notifier: SystemdNotifier, statusInterval: Double, simulated: Bool,
          commandLineSession: (text: String, file: String, patient: PatientParams, confirm: Bool)?, stopAfter: Double?,
-         shutdown: ShutdownRelease) {
+         shutdown: ShutdownRelease, slackForce: Newtons) {
         self.service = service
         self.shutdown = shutdown
+        self.slackForce = slackForce
         self.notifier = notifier
         self.statusInterval = statusInterval
         self.simulated = simulated
@@ -64,47 +67,83 @@ final class DaemonSupervisor {
         let timeUp = stopAfter.map { now - startedAt >= Seconds($0) } ?? false
         if stopRequestedAt == nil && (terminationRequested.load(ordering: .relaxed) || timeUp) {
             stopRequestedAt = now
-            beginShutdown(snapshot)
+            beginShutdown(snapshot, now: now)
         }
-        if let since = stopRequestedAt {
-            if service.isReleased {
-                log("\(prefix)released (measured \(Int(service.runtime.snapshot.measuredForce.value.rounded())) N); exiting")
-                finished = true
-            } else if now - since >= releaseWait {
-                releaseUnfinished = true
-                let line = "\(prefix)release did not finish within \(Int(releaseWait.value.rounded())) s (measured "
-                    + "\(Int(service.runtime.snapshot.measuredForce.value.rounded())) N); exiting: the table's lease "
-                    + "releases the rest"
-                log(line)
-                try? notifier.status(line)
-                finished = true
-            }
+        if stopRequestedAt != nil {
+            followRelease(now: now)
         } else if commandLineSession != nil && sessionArmed && snapshot.lastSessionEnd != nil && service.isReleased {
             log("\(prefix)session ended (\(snapshot.lastSessionEnd!.rawValue)); exiting")
             finished = true
         }
     }
 
-    /// STOPPING=1, the stop of any session, and the wait for its release:
-    /// long enough for the force at the stop at the release rate, bounded
-    /// below systemd's stop timeout. A release that cannot fit is said at
-    /// once, in the log and STATUS, before systemd kills the daemon.
-    private func beginShutdown(_ snapshot: ControlSnapshot) {
+    /// STOPPING=1 with the first EXTEND_TIMEOUT_USEC, the stop of any
+    /// session, and the wait for its release: long enough for the force at
+    /// the stop at the release rate, whatever systemd's TimeoutStopSec
+    /// (the extensions keep systemd waiting while the release progresses).
+    private func beginShutdown(_ snapshot: ControlSnapshot, now: MonotonicInstant) {
         let force = snapshot.measuredForce
-        let (wait, fits) = shutdown.wait(for: force)
-        releaseWait = wait
+        var watch = ShutdownWatch(plan: shutdown, slackForce: slackForce, force: force, at: now)
+        let step = watch.observe(now: now, force: force, released: false,
+                                 lastControlTick: service.runtime.controlThread?.lastTick)
+        self.watch = watch
         let rate = Int(shutdown.releaseRate.value.rounded())
         let needed = Int(shutdown.needed(for: force).value.rounded(.up))
-        var line = "\(prefix)stopping; releasing any tension at the normal rate: \(Int(force.value.rounded())) N "
-            + "at \(rate) N/s needs about \(needed) s, waiting at most \(Int(wait.value.rounded())) s"
-        if !fits {
-            line += "; WARNING: that is more than the stop timeout allows (TimeoutStopSec "
-                + "\(Int(shutdown.stopTimeout.value.rounded())) s, see docs/deployment.md): the table's lease "
-                + "releases what is left when the daemon exits"
-        }
-        try? notifier.stopping(status: line)
+        let line = "\(prefix)stopping; releasing any tension at the normal rate: \(Int(force.value.rounded())) N "
+            + "at \(rate) N/s needs about \(needed) s, waiting at most \(Int(watch.wait.value.rounded(.up))) s "
+            + "while the force comes down"
+        try? notifier.stopping(status: line, extendBy: step.extend ? ShutdownRelease.timeoutExtension : nil)
         log(line)
+        noteHolding(step.holding)
         service.stopForShutdown()
+    }
+
+    /// One service tick of the shutdown: exit once released; extend
+    /// systemd's stop timeout while the release progresses and the control
+    /// thread ticks; give up (exit 75) when the force stops coming down or
+    /// the wait is over; the table's lease then releases the rest.
+    private func followRelease(now: MonotonicInstant) {
+        guard var watch else { return }
+        let force = service.runtime.snapshot.measuredForce
+        let step = watch.observe(now: now, force: force, released: service.isReleased,
+                                 lastControlTick: service.runtime.controlThread?.lastTick)
+        self.watch = watch
+        let measured = "measured \(Int(force.value.rounded())) N"
+        switch step.outcome {
+        case .waiting:
+            noteHolding(step.holding)
+            if step.extend { try? notifier.extendTimeout(by: ShutdownRelease.timeoutExtension) }
+        case .released:
+            log("\(prefix)released (\(measured)); exiting")
+            finished = true
+        case .waitOver(let wait):
+            giveUp("release did not finish within \(Int(wait.value.rounded(.up))) s (\(measured))")
+        case .notProgressing(let time):
+            giveUp("release not progressing: the force has not come down for \(Int(time.value.rounded())) s "
+                   + "(\(measured), lowest \(Int(watch.lowestForce.value.rounded())) N, slack below "
+                   + "\(Int(slackForce.value.rounded())) N); no longer extending the stop timeout")
+        }
+    }
+
+    private func giveUp(_ reason: String) {
+        releaseUnfinished = true
+        let line = "\(prefix)\(reason); exiting: the table's lease releases the rest"
+        log(line)
+        try? notifier.status(line)
+        finished = true
+    }
+
+    /// Logs once when the extensions stop or resume, and why.
+    private func noteHolding(_ holding: ShutdownWatch.Holding) {
+        guard holding != lastHolding else { return }
+        lastHolding = holding
+        switch holding {
+        case .none:
+            log("\(prefix)the control thread ticks again; extending the stop timeout again")
+        case .controlThreadSilent:
+            log("\(prefix)the control thread has not ticked for over "
+                + "\(ShutdownWatch.healthyTickAge.value) s; the stop timeout is no longer extended")
+        }
     }
 
     /// READY=1 once the table's state is known after the handshake: ready,

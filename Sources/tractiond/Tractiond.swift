@@ -33,7 +33,7 @@ struct Tractiond: ParsableCommand {
             time; every status line says SIMULATED. Clients talk to the daemon on its control \
             socket (docs/control-protocol.md). --program starts one session as soon as the \
             table is ready. SIGTERM or SIGINT stops any session, waits for the release to \
-            finish, and exits; SIGHUP reads the configuration again (applied between sessions). \
+            finish (under systemd extending its stop timeout while the force comes down), and exits; SIGHUP reads the configuration again (applied between sessions). \
             With --simulate, SIGUSR1 opens or closes the simulated harness.
             """,
         version: "0.2.0"
@@ -96,18 +96,12 @@ struct Tractiond: ParsableCommand {
     @Option(help: "A program directory (overrides programs.directories; repeat for several, the first wins).")
     var programDirectory: [String] = []
 
-    @Option(help: "systemd's stop timeout for this daemon in seconds (the unit's TimeoutStopSec); a termination waits for the release at most this less 5 s.")
-    var stopTimeout: Double = 90
-
     func validate() throws {
         if listPorts || checkConfig { return }
         if simulate && device != nil {
             throw ValidationError("give either --simulate or --device PATH (the table's serial port), not both")
         }
         if let baud, baud <= 0 { throw ValidationError("--baud must be a positive number of bit/s") }
-        if !(stopTimeout > 0) || !stopTimeout.isFinite {
-            throw ValidationError("--stop-timeout must be a positive number of seconds")
-        }
         if let rate, !EngineConfiguration.allowedRates.contains(rate) {
             throw ValidationError("--rate \(EngineConfiguration.rateText(rate)) refused: "
                                   + EngineConfiguration.allowedRatesRule)
@@ -207,7 +201,8 @@ struct Tractiond: ParsableCommand {
                                           stopAfter: seconds,
                                           shutdown: ShutdownRelease(
                                               releaseRate: engineConfiguration.therapyLimits.defaultReleaseRate,
-                                              stopTimeout: Seconds(stopTimeout)))
+                                              deviceForceCap: engineConfiguration.therapyLimits.deviceForceCap),
+                                          slackForce: engineConfiguration.safety.slackForce)
         try ServiceLoop.run(service: service, supervisor: supervisor,
                             socketPath: socket ?? running.socket.path, socketOptional: serial == nil,
                             configuration: running, log: { log(prefix + $0) })

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 import Testing
 
@@ -14,10 +17,14 @@ struct TractiondSimulateTests {
         var value: String { lock.lock(); defer { lock.unlock() }; return text }
     }
 
-    func launch(_ arguments: [String]) throws -> (Process, Output) {
+    /// - Parameter environment: added to the test's own environment.
+    func launch(_ arguments: [String], environment: [String: String] = [:]) throws -> (Process, Output) {
         let process = Process()
         process.executableURL = Self.executable
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.currentDirectoryURL = TractionctlRunner.packageRoot
         let pipe = Pipe()
         process.standardError = pipe
@@ -129,10 +136,10 @@ struct TractiondSimulateTests {
     /// The serial mode against the real emulator binary over its pty: the
     /// handshake, a session, and a SIGTERM that releases before exit.
     /// tractionemu on a pty behind `linkPath`, running until the process is terminated.
-    func startEmulator(linkPath: String) throws -> Process {
+    func startEmulator(linkPath: String, controlPath: String? = nil) throws -> Process {
         let emulator = Process()
         emulator.executableURL = Self.executable.deletingLastPathComponent().appendingPathComponent("tractionemu")
-        emulator.arguments = ["--link", linkPath, "--fifo-priority", "0"]
+        emulator.arguments = ["--link", linkPath, "--fifo-priority", "0"] + (controlPath.map { ["--control", $0] } ?? [])
         let emulatorOutput = Pipe()
         emulator.standardOutput = emulatorOutput
         emulator.standardError = FileHandle.nullDevice
@@ -193,6 +200,118 @@ struct TractiondSimulateTests {
         #expect(log.contains("on \(linkPath) (SIMULATED by the table itself)"))
         #expect(log.contains("state treating -> releasing on stop by tractiond"))
         #expect(log.contains("state releasing -> ready on slackReached"))
+    }
+
+    /// One command to tractionemu's control channel (docs/emulator.md); its reply line.
+    func emulatorCommand(_ command: String, controlPath: String) throws -> String {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(controlPath.utf8)
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes) }
+        let deadline = Date().addingTimeInterval(10)
+        while withUnsafePointer(to: &address, {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }) != 0 {
+            guard Date() < deadline else { throw NotifySocketError("cannot connect to \(controlPath)") }
+            usleep(50_000)
+        }
+        let line = Array((command + "\n").utf8)
+        _ = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        var reply: [UInt8] = []
+        var byte: UInt8 = 0
+        while read(fd, &byte, 1) == 1 && byte != 0x0A { reply.append(byte) }
+        return String(decoding: reply, as: UTF8.self)
+    }
+
+    /// A release that does not come down (the table's load cell frozen at
+    /// the hold force): under systemd the daemon extends its stop timeout
+    /// only while the force came down, gives up 5 s after the last new low,
+    /// says why, and exits 75; the table's lease releases the rest.
+    @Test func aReleaseThatStopsComingDownIsGivenUpAndExitsSeventyFive() throws {
+        let linkPath = "/tmp/tractiond-test-table-stall-\(getpid())"
+        let controlPath = "/tmp/tractiond-test-emuctl-stall-\(getpid()).sock"
+        let emulator = try startEmulator(linkPath: linkPath, controlPath: controlPath)
+        defer { if emulator.isRunning { emulator.terminate(); emulator.waitUntilExit() } }
+
+        let notify = try NotifySocket()
+        let (process, output) = try launch(["--device", linkPath, "--no-realtime", "--program", "Config/programs/demo.yaml",
+                                            "--weight", "75", "--status-interval", "0.5"] + ownSocket(),
+                                           environment: ["NOTIFY_SOCKET": notify.path])
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        #expect(waitFor("treating hold", in: output), "\(output.value)")
+        #expect(try emulatorCommand("stuck-sensor on", controlPath: controlPath) == "ok")
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        notify.close()
+        let log = output.value
+        #expect(process.terminationStatus == 75, "\(log)")
+        #expect(log.contains("release not progressing: the force has not come down for 5 s"), "\(log)")
+        #expect(log.contains("no longer extending the stop timeout; exiting: the table's lease releases the rest"))
+        #expect(!log.contains("released (measured "))
+        let texts = notify.messages.map(\.text)
+        let stopping = try #require(texts.firstIndex { $0.hasPrefix("STOPPING=1\n") })
+        #expect(texts[stopping].contains("EXTEND_TIMEOUT_USEC=10000000"))
+        // The last word to systemd is the reason, after the last extension.
+        let lastExtension = texts.lastIndex { $0.contains("EXTEND_TIMEOUT_USEC=") } ?? stopping
+        let reason = try #require(texts.lastIndex { $0.contains("STATUS=") && $0.contains("release not progressing") })
+        #expect(reason > lastExtension)
+        // The emulator's lease takes over: its cable comes down without the daemon.
+        let deadline = Date().addingTimeInterval(20)
+        var force = Int.max
+        while Date() < deadline {
+            let status = try emulatorCommand("status", controlPath: controlPath)
+            force = status.split(separator: " ").first { $0.hasPrefix("force_n=") }
+                .flatMap { Int($0.dropFirst("force_n=".count)) } ?? Int.max
+            if force < 15 { break }
+            usleep(200_000)
+        }
+        #expect(force < 15, "the table's cable still carries \(force) N after the daemon gave up")
+    }
+
+    /// A release the daemon measures as slow: the table's load cell reads
+    /// 100 N too much at the stop, then 10 N less every half second (the
+    /// simulated cable itself is slack within a second). Under systemd the
+    /// daemon repeats EXTEND_TIMEOUT_USEC while the measured force comes
+    /// down, and exits 0 only once it is at slack.
+    @Test func aLongReleaseIsExtendedEverySecondAndExitsOnlyAtSlack() throws {
+        let linkPath = "/tmp/tractiond-test-table-long-\(getpid())"
+        let controlPath = "/tmp/tractiond-test-emuctl-long-\(getpid()).sock"
+        let emulator = try startEmulator(linkPath: linkPath, controlPath: controlPath)
+        defer { if emulator.isRunning { emulator.terminate(); emulator.waitUntilExit() } }
+        let notify = try NotifySocket()
+        let (process, output) = try launch(["--device", linkPath, "--no-realtime", "--program", "Config/programs/demo.yaml",
+                                            "--weight", "75", "--status-interval", "0.5"] + ownSocket(),
+                                           environment: ["NOTIFY_SOCKET": notify.path])
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        #expect(waitFor("treating hold", in: output), "\(output.value)")
+        kill(process.processIdentifier, SIGTERM)
+        #expect(try emulatorCommand("sensor-offset 100", controlPath: controlPath) == "ok")
+        for offset in stride(from: 90, through: 0, by: -10) {
+            usleep(500_000)
+            _ = try emulatorCommand("sensor-offset \(offset)", controlPath: controlPath)
+        }
+        process.waitUntilExit()
+        notify.close()
+        let log = output.value
+        #expect(process.terminationStatus == 0, "\(log)")
+        #expect(!log.contains("release not progressing"))
+        let released = try #require(log.range(of: "released (measured "), "\(log)")
+        let measured = Int(log[released.upperBound...].prefix { $0 == "-" || $0.isNumber }) ?? 999
+        #expect(measured <= 15, "exited at \(measured) N")
+
+        let messages = notify.messages
+        let stopping = try #require(messages.firstIndex { $0.text.hasPrefix("STOPPING=1\n") })
+        #expect(messages[stopping].text.contains("\nEXTEND_TIMEOUT_USEC=10000000\n"))
+        let extensions = messages[stopping...].dropFirst().filter { $0.text == "EXTEND_TIMEOUT_USEC=10000000" }
+        // About 5 s of measured release: an extension about every second.
+        #expect(extensions.count >= 3, "\(messages[stopping...].map(\.text))")
+        if let last = extensions.last {
+            #expect(last.at.timeIntervalSince(messages[stopping].at) >= 2)
+        }
     }
 
     @Test func listPortsPrintsOnePortPerLineOrSaysThereIsNone() throws {

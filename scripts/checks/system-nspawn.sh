@@ -16,7 +16,9 @@
 #      socket reports the interrupted session (program, patient, start time,
 #      the table's lease_expired latch), the daemon is ready again without a
 #      DRIVE_FAULT, and the table is at zero force with the latch cleared;
-#      and then a systemctl stop ends it cleanly.
+#      and then a systemctl stop during a new session's release, with a
+#      TimeoutStopSec=200ms drop-in shorter than it, ends it cleanly: the
+#      daemon's EXTEND_TIMEOUT_USEC keeps systemd waiting (Result=success).
 # The container is torn down on every exit path. When nspawn cannot run
 # here, the check FAILS, loudly, saying why: it is never silently skipped.
 #
@@ -319,10 +321,44 @@ marker_gone() { ! in_container test -e /var/lib/tractiond/session.json; }
 wait_until 5 "the interrupted-session marker being removed" marker_gone
 step "6. reconciled: ready, no DRIVE_FAULT; interrupted session $PATIENT (systest, started $interrupted_start, table lease_expired) reported over the socket; measured $measured N, table at $(emulator_field force_n) N, drive off, latch cleared"
 
-# ---- And a clean stop: SIGTERM, STOPPING=1, exit 0.
+# ---- And a clean stop during a release that outlasts TimeoutStopSec:
+# SIGTERM, STOPPING=1 with EXTEND_TIMEOUT_USEC, the release to slack, exit 0.
+# A drop-in sets TimeoutStopSec=200ms, shorter than the release of the
+# short session below (the emulator's cable pays out 60 N in about half a
+# second, and the daemon's slack check follows): without the extensions
+# systemd would kill the daemon mid-release (Result=timeout).
+printf '[Service]\nTimeoutStopSec=200ms\n' >"$dropins/short-stop.conf"
+in_container systemctl daemon-reload || die "systemctl daemon-reload failed"
+[ "$(unit_property tractiond.service TimeoutStopUSec)" = 200ms ] || die "the TimeoutStopSec=200ms drop-in did not apply"
+cat >"$root/etc/tractiond/programs/systest-stop.yaml" <<'EOF'
+name: systest-stop
+description: System test under systemd, a short pull to stop during
+region: lumbar
+limits:
+  body_weight_fraction: 25 %
+  maximum_force: 150 N
+release: 20 N/s
+phases:
+  - name: hold
+    mode: static
+    hold_force: 60 N
+    hold_time: 60 s
+    ramp_up: 20 N/s
+EOF
+start_output="$(ctl start systest-stop --patient "$PATIENT" --weight 75 --yes 2>&1)" \
+    || die "tractionctl start systest-stop failed: $start_output"
+wait_until 15 "the table pulling 40 N for the stop" force_at_least 40
+stop_force="$(emulator_field force_n)"
+stop_began=$(date +%s.%N)
 in_container systemctl stop tractiond.service || die "systemctl stop tractiond failed"
+stop_took="$(echo "$(date +%s.%N) - $stop_began" | bc)"
 result="$(unit_property tractiond.service Result)"
-[ "$result" = success ] || die "tractiond.service stopped with result $result"
+[ "$result" = success ] || die "tractiond.service stopped with result $result (TimeoutStopSec=200ms, extended by the daemon)"
+[ "$(echo "$stop_took > 0.2" | bc)" -eq 1 ] || die "the stop took $stop_took s: the release did not outlast TimeoutStopSec=200ms"
 journal_grep "stopping; releasing any tension" "_SYSTEMD_INVOCATION_ID=$invocation" || die "no orderly stop in the journal"
-step "stopped cleanly (Result=$result)"
+journal_grep "released (measured" "_SYSTEMD_INVOCATION_ID=$invocation" || die "the daemon did not report the release to slack"
+journal_grep "release not progressing" "_SYSTEMD_INVOCATION_ID=$invocation" && die "the daemon gave up the release"
+slack || die "the table is not slack after the stop: $(emulator_field force_n) N"
+rm -f "$dropins/short-stop.conf"
+step "stopped cleanly during a release from $stop_force N: $stop_took s under TimeoutStopSec=200ms, extended (Result=$result)"
 step "all steps passed"

@@ -51,9 +51,24 @@ public struct SystemdNotifier: Sendable {
     /// that proves the loop is ticking, never from a free-running timer.
     public func watchdog() throws(SystemdNotifyError) { try send(["WATCHDOG=1"]) }
 
-    /// STOPPING=1: shutdown has begun.
-    public func stopping(status: String) throws(SystemdNotifyError) {
-        try send(["STOPPING=1", "STATUS=\(status)"])
+    /// STOPPING=1: shutdown has begun; with `extendBy`, also asks for that
+    /// much more time before systemd's stop timeout (as `extendTimeout`).
+    public func stopping(status: String, extendBy: Seconds? = nil) throws(SystemdNotifyError) {
+        try send(["STOPPING=1"] + (extendBy.map { [Self.extendAssignment($0)] } ?? []) + ["STATUS=\(status)"])
+    }
+
+    /// EXTEND_TIMEOUT_USEC=...: systemd (236 or later) lets the current
+    /// start, runtime or stop timeout run on, and kills the service only if
+    /// no further extension arrives within `duration` (and the unit's own
+    /// timeout has passed). Only send it while the work it covers progresses.
+    public func extendTimeout(by duration: Seconds) throws(SystemdNotifyError) {
+        try send([Self.extendAssignment(duration)])
+    }
+
+    /// The assignment for `duration` in whole microseconds (at least 1).
+    public static func extendAssignment(_ duration: Seconds) -> String {
+        let microseconds = duration.value.isFinite ? max(UInt64(min(max(duration.value, 0), 1e9) * 1e6), 1) : 1
+        return "EXTEND_TIMEOUT_USEC=\(microseconds)"
     }
 
     /// Sends the given assignments as one datagram. A no-op outside systemd.
