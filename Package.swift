@@ -197,6 +197,7 @@ let package = Package(
             dependencies: [
                 "TractionDaemon", "TractionDevice", "TractionEngine", "TractionPlant", "TractionSafety",
                 "TractionTherapy", "TractionSerial", "TractionLink", "TractionService", "TractionConfiguration", "TractionControlProtocol", "TractionControl",
+                "TractionReplay",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSwift

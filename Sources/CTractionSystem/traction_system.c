@@ -2,9 +2,6 @@
 #include "traction_system.h"
 
 #include <errno.h>
-#include <link.h>
-#include <stdint.h>
-#include <string.h>
 #include <unistd.h>
 #include <pthread.h>
 #include <sched.h>
@@ -25,43 +22,6 @@ int traction_lock_memory_on_fault(void) {
 
 int traction_lock_all_memory(void) {
     return mlockall(MCL_CURRENT | MCL_FUTURE) == 0 ? 0 : errno;
-}
-
-struct lock_progress {
-    int error;
-    unsigned long bytes;
-};
-
-/* dl_iterate_phdr visits the main program first (empty name); only it is locked. */
-static int lock_main_program(struct dl_phdr_info *info, size_t size, void *data) {
-    (void)size;
-    struct lock_progress *progress = data;
-    const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-    for (int index = 0; index < info->dlpi_phnum; index++) {
-        const ElfW(Phdr) *segment = &info->dlpi_phdr[index];
-        if (segment->p_type != PT_LOAD || segment->p_memsz == 0) {
-            continue;
-        }
-        uintptr_t start = (uintptr_t)info->dlpi_addr + segment->p_vaddr;
-        uintptr_t end = start + segment->p_memsz;
-        start &= ~(page - 1);
-        end = (end + page - 1) & ~(page - 1);
-        if (mlock((const void *)start, end - start) != 0) {
-            progress->error = errno;
-            return 1;
-        }
-        progress->bytes += end - start;
-    }
-    return 1; /* stop after the main program */
-}
-
-int traction_lock_executable(unsigned long *bytes) {
-    struct lock_progress progress = { 0, 0 };
-    dl_iterate_phdr(lock_main_program, &progress);
-    if (bytes != NULL) {
-        *bytes = progress.bytes;
-    }
-    return progress.error;
 }
 
 void traction_prefault_stack(unsigned long bytes) {

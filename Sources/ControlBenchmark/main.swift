@@ -321,10 +321,29 @@ print(String(format: "daemon during the session, no subscribers: RSS %.1f MB (of
 print(String(format: "daemon with the 250 Hz probe: CPU %.2f %%; with the probe and 64 subscribers at 50 Hz: CPU %.2f %%, RSS %.1f MB",
              quiet.cpu, busy.cpu, busy.rss))
 print("(both lateness windows have one 250 Hz telemetry subscriber, the lateness probe)")
-if let before = faultsAtStart, let after = controlThreadFaults(of: pid) {
-    let minor = after.minor - before.minor, major = after.major - before.major
+// The first alarm of the daemon's life: the simulated harness opens during
+// the hold (SIGUSR1), the kernel raises HARNESS_OPEN and releases. Its code
+// has only run in the start-up warm-up (CodeWarmup) until now.
+let faultsBeforeAlarm = controlThreadFaults(of: pid)
+kill(pid, SIGUSR1)
+let alarmDeadline = monotonicSeconds() + 10
+var alarmState = ""
+while monotonicSeconds() < alarmDeadline {
+    alarmState = control.call("status")["state"] as? String ?? ""
+    if alarmState != "treating" && alarmState != "paused" { break }
+    usleep(20_000)
+}
+usleep(2_000_000)
+kill(pid, SIGUSR1)
+usleep(500_000)
+if let before = faultsAtStart, let alarm = faultsBeforeAlarm, let after = controlThreadFaults(of: pid) {
+    let minor = alarm.minor - before.minor, major = alarm.major - before.major
     print("control thread page faults during the session (all three windows): minor \(minor), major \(major); goal 0: "
           + verdict(minor == 0 && major == 0))
+    let alarmMinor = after.minor - alarm.minor, alarmMajor = after.major - alarm.major
+    print("control thread page faults through the first alarm (harness opened in the hold: state \(alarmState), "
+          + "release, harness closed): minor \(alarmMinor), major \(alarmMajor); goal 0: "
+          + verdict(alarmMinor == 0 && alarmMajor == 0 && alarmState == "releasing"))
 } else {
     print("control thread page faults: the thread named traction-ctl was not found: " + verdict(false))
 }

@@ -167,6 +167,17 @@ struct Tractiond: ParsableCommand {
         let runtime = ControlLoopRuntime(engine: Engine(configuration: engineConfiguration, identity: identity),
                                          link: link)
         let realtime = daemonConfiguration.realtimeFIFOPriority.map { RealtimeRequest(fifoPriority: $0) } ?? .none
+        if realtime.lockMemory {
+            // Memory is locked as touched: run the hazard reactions once now,
+            // so their code is resident before the first tick (CodeWarmup).
+            if let warmup = CodeWarmup.run(configuration: engineConfiguration) {
+                log("\(serial == nil ? "SIMULATED " : "")warm-up: \(warmup.scenarios) hazard scenarios replayed on a "
+                    + "virtual clock (\(warmup.ticks) ticks in \(Int((warmup.seconds * 1000).rounded())) ms), "
+                    + "their code resident before the first tick")
+            } else {
+                log("warm-up skipped: its program does not fit the configured limits; a first alarm may page-fault")
+            }
+        }
         let loop = ControlLoopConfiguration(rateHertz: rate, realtime: realtime)
         try runtime.start(configuration: loop)
         // The control thread must end before the runtime goes, whichever way run() leaves.

@@ -22,12 +22,6 @@ int traction_lock_memory_on_fault(void);
 /* mlockall(MCL_CURRENT | MCL_FUTURE): every mapped page made resident now. */
 int traction_lock_all_memory(void);
 
-/* mlock(2) every loadable segment of the main executable, so all of its code
- * (the engine, the safety kernel, the link: everything a tick can run,
- * including alarm paths that have never run yet) is resident before the first
- * tick. Sets *bytes to the length locked. */
-int traction_lock_executable(unsigned long *bytes);
-
 /* Touch `bytes` of the calling thread's stack below the current frame so that
  * the control thread's stack pages are resident (and, once memory is locked,
  * locked) before the first tick. */

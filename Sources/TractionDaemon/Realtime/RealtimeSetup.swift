@@ -35,9 +35,9 @@ public struct RealtimeMode: Sendable, Hashable, CustomStringConvertible {
     public enum MemoryLocking: Sendable, Hashable {
         /// mlockall(MCL_CURRENT | MCL_FUTURE): every mapped page resident.
         case everything
-        /// mlockall with MCL_ONFAULT, the whole program locked resident and
-        /// the control thread's stack touched (see `RealtimeSetup.lockMemory`).
-        case asTouched(executableBytes: UInt, stackBytes: UInt)
+        /// mlockall with MCL_ONFAULT and the control thread's stack touched
+        /// (see `RealtimeSetup.lockMemory`).
+        case asTouched(stackBytes: UInt)
     }
 
     public var fifoPriority: Int32?
@@ -55,10 +55,8 @@ public struct RealtimeMode: Sendable, Hashable, CustomStringConvertible {
         var parts: [String] = []
         parts.append(fifoPriority.map { "SCHED_FIFO \($0)" } ?? "SCHED_OTHER")
         switch (memoryLocked, memoryLocking) {
-        case (true, .asTouched(let executableBytes, let stackBytes)?):
-            let tenths = (executableBytes * 10 + 524_288) / 1_048_576
-            parts.append("memory locked as touched, program \(tenths / 10).\(tenths % 10) MB"
-                         + " and \(stackBytes / 1024) KiB of stack resident")
+        case (true, .asTouched(let stackBytes)?):
+            parts.append("memory locked as touched, \(stackBytes / 1024) KiB of stack prefaulted")
         case (true, _):
             parts.append("memory locked")
         case (false, _):
@@ -108,48 +106,34 @@ enum RealtimeSetup {
 
     /// Why not plain mlockall(MCL_CURRENT | MCL_FUTURE): it makes every mapped
     /// page resident, and Foundation maps a 38 MB ICU data table the daemon
-    /// never reads, plus an 8 MB stack per thread; the daemon then needs
-    /// about 85 MB (measured; issue 6 asks for at most 30). Instead:
+    /// never reads (inside the executable itself when the Swift runtime is
+    /// linked statically, as `make install` does), plus an 8 MB stack per
+    /// thread; the daemon then needs 70 to 85 MB (measured; issue 6 asks for
+    /// at most 30). Instead:
     /// 1. mlockall with MCL_ONFAULT: every page already touched (the heap, the
-    ///    engine's preallocated buffers, the code run by the self-test and the
-    ///    first ticks) stays resident, and any page touched later is locked
-    ///    when it is first touched;
-    /// 2. mlock the whole main executable: the engine, the safety kernel, the
-    ///    link and the alarm paths are all statically linked into it, so code a
-    ///    tick has never run before (an alarm's first reaction) is already
-    ///    resident and cannot cost a read from disk;
-    /// 3. touch the control thread's stack now, so its first deep tick does
+    ///    engine's preallocated buffers, the code run so far) stays resident,
+    ///    and any page touched later is locked when it is first touched;
+    /// 2. touch the control thread's stack now, so its first deep tick does
     ///    not fault.
-    /// What is left: a page of a shared library (the Swift runtime, libc) that
-    /// no tick has touched yet may still cost a minor fault (page cache) the
-    /// first time; the loop's overrun budget (H11) covers that. A kernel
-    /// without MCL_ONFAULT gets the plain form.
+    /// Before the control thread starts, tractiond replays its hazard
+    /// reactions on a virtual clock (`CodeWarmup`), so that the code of a
+    /// first alarm is already resident. What is left: a code path that
+    /// neither the warm-up nor a tick has run yet may cost a page fault the
+    /// first time (a minor one while the file is in the page cache); the
+    /// control benchmark counts the control thread's faults, and the loop's
+    /// overrun budget (H11) bounds the consequence. A kernel without
+    /// MCL_ONFAULT gets the plain form.
     private static func lockMemory(_ request: RealtimeRequest, into mode: inout RealtimeMode) {
         var error = traction_lock_memory_on_fault()
-        guard error != EINVAL else {
-            error = traction_lock_all_memory()
-            if error == 0 {
-                mode.memoryLocked = true
-                mode.memoryLocking = .everything
-                traction_prefault_stack(request.stackPrefaultBytes)
-            } else {
-                mode.problems.append("mlockall refused (\(describe(error))); raise LimitMEMLOCK")
-            }
-            return
-        }
+        let everything = error == EINVAL
+        if everything { error = traction_lock_all_memory() }
         guard error == 0 else {
             mode.problems.append("mlockall refused (\(describe(error))); raise LimitMEMLOCK")
             return
         }
-        var executableBytes: UInt = 0
-        let executableError = traction_lock_executable(&executableBytes)
         traction_prefault_stack(request.stackPrefaultBytes)
-        if executableError == 0 {
-            mode.memoryLocked = true
-            mode.memoryLocking = .asTouched(executableBytes: executableBytes, stackBytes: request.stackPrefaultBytes)
-        } else {
-            mode.problems.append("locking the program's code refused (\(describe(executableError))); raise LimitMEMLOCK")
-        }
+        mode.memoryLocked = true
+        mode.memoryLocking = everything ? .everything : .asTouched(stackBytes: request.stackPrefaultBytes)
     }
 
     private static func describe(_ error: Int32) -> String {
