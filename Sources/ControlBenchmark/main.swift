@@ -10,13 +10,21 @@ import Foundation
 //     them, in the same run: loop lateness and overruns (goal: unchanged);
 //  3. RSS and CPU of the daemon during the session (goal <= 30 MB, <= 3 % of
 //     a core at 250 Hz).
-// Usage: traction-controlbench --daemon PATH --programs DIR [--seconds N]
+// Usage: traction-controlbench --daemon PATH --programs DIR [--seconds N] [--load]
+//
+// --load keeps every other core busy (one `yes` process per other core, at
+// normal priority) during the two lateness windows only: an idle VM's cores
+// fall into deep idle states and wake a FIFO thread up to ~1 ms late at p99
+// whatever the daemon does (traction-loopbench: 878 us idle, 44 us loaded,
+// 2026-11-26), which would drown the comparison. RSS and CPU are measured
+// before, on the idle machine, where every wake-up costs most.
 
 struct Options {
     var daemon = ""
     var programs = ""
     var seconds = 10.0
     var rate = 250.0
+    var loadOtherCores = false
 
     init(_ arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -26,10 +34,11 @@ struct Options {
             case "--programs": programs = iterator.next() ?? ""
             case "--seconds": seconds = Double(iterator.next() ?? "") ?? seconds
             case "--rate": rate = Double(iterator.next() ?? "") ?? rate
+            case "--load": loadOtherCores = true
             default: fail("unknown argument \(argument)")
             }
         }
-        if daemon.isEmpty || programs.isEmpty { fail("usage: traction-controlbench --daemon PATH --programs DIR [--seconds N]") }
+        if daemon.isEmpty || programs.isEmpty { fail("usage: traction-controlbench --daemon PATH --programs DIR [--seconds N] [--load]") }
     }
 }
 
@@ -299,6 +308,18 @@ _ = probeConnection.call("subscribe", ["topics": ["telemetry"], "telemetry_hz": 
             (after.cpu - before.cpu) / seconds * 100, after.rssMB, lines)
 }
 
+/// Busy processes on the other cores for the lateness windows (--load).
+func startLoad() -> [Process] {
+    guard options.loadOtherCores else { return [] }
+    let others = max(1, ProcessInfo.processInfo.activeProcessorCount - 1)
+    return (0..<others).compactMap { _ in
+        let busy = Process()
+        busy.executableURL = URL(fileURLWithPath: "/usr/bin/yes")
+        busy.standardOutput = FileHandle.nullDevice
+        return (try? busy.run()) == nil ? nil : busy
+    }
+}
+let load = startLoad()
 let quiet = measureWindow(seconds: options.seconds, subscribers: [])
 var subscribers: [Connection] = []
 for _ in 0..<64 {
@@ -307,6 +328,7 @@ for _ in 0..<64 {
     subscribers.append(subscriber)
 }
 let busy = measureWindow(seconds: options.seconds, subscribers: subscribers)
+for busyProcess in load { busyProcess.terminate(); busyProcess.waitUntilExit() }
 let expectedLines = Int(64 * 50 * options.seconds)
 
 print(String(format: "session without subscribers: loop lateness p99 %.0f us, max %.0f us, overruns %.0f (%d ticks seen)",
@@ -320,7 +342,8 @@ print(String(format: "daemon during the session, no subscribers: RSS %.1f MB (of
              idle.rss, icuResidentMB(of: pid), idle.cpu, options.rate, idle.overruns, verdict(idle.rss <= 30), verdict(idle.cpu <= 3)))
 print(String(format: "daemon with the 250 Hz probe: CPU %.2f %%; with the probe and 64 subscribers at 50 Hz: CPU %.2f %%, RSS %.1f MB",
              quiet.cpu, busy.cpu, busy.rss))
-print("(both lateness windows have one 250 Hz telemetry subscriber, the lateness probe)")
+print("(both lateness windows have one 250 Hz telemetry subscriber, the lateness probe; other cores "
+      + (load.isEmpty ? "idle" : "loaded by \(load.count) busy process(es)") + ")")
 // The first alarm of the daemon's life: the simulated harness opens during
 // the hold (SIGUSR1), the kernel raises HARNESS_OPEN and releases. Its code
 // has only run in the start-up warm-up (CodeWarmup) until now.

@@ -10,4 +10,5 @@ export PATH="$PATH:/opt/swift/usr/bin"
 swift build -c release --product tractiond || exit 1
 swift build -c release --product traction-controlbench || exit 1
 bin="$(swift build -c release --show-bin-path)"
-"$bin/traction-controlbench" --daemon "$bin/tractiond" --programs "$(pwd)/Config/programs" --seconds "${BENCH_SECONDS:-10}"
+# --load: the lateness windows with the other core busy (see the bench's header).
+"$bin/traction-controlbench" --daemon "$bin/tractiond" --programs "$(pwd)/Config/programs" --seconds "${BENCH_SECONDS:-10}" --load
