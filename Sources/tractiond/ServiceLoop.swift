@@ -3,6 +3,7 @@ import Glibc
 #endif
 import ArgumentParser
 import TractionConfiguration
+import TractionDaemon
 import TractionDevice
 import TractionService
 import TractionControl
@@ -57,9 +58,29 @@ enum ServiceLoop {
                 runWithoutSocket(service: service, supervisor: supervisor)
                 return
             }
-            // Without its socket nobody can stop a session: release and leave.
+            // Without its socket nobody can stop a session: release and leave,
+            // waiting as a termination does (ShutdownWatch), never for ever.
             service.stopForShutdown()
-            while !service.isReleased { service.serviceTick(sink: nil); usleep(serviceInterval) }
+            var watch = ShutdownWatch(plan: supervisor.shutdown, slackForce: supervisor.slackForce,
+                                      force: service.runtime.snapshot.measuredForce, at: MonotonicClock.now())
+            while true {
+                service.serviceTick(sink: nil)
+                let step = watch.observe(now: MonotonicClock.now(), force: service.runtime.snapshot.measuredForce,
+                                         released: service.isReleased,
+                                         lastControlTick: service.runtime.controlThread?.lastTick)
+                switch step.outcome {
+                case .waiting:
+                    usleep(serviceInterval)
+                    continue
+                case .released:
+                    break
+                case .waitOver, .notProgressing:
+                    log("tractiond: the release did not finish (measured "
+                        + "\(Int(service.runtime.snapshot.measuredForce.value.rounded())) N); "
+                        + "exiting: the table's lease releases the rest")
+                }
+                break
+            }
             throw ExitCode(73)
         }
         log("control socket \(socketPath)")
