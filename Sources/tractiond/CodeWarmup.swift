@@ -39,7 +39,7 @@ enum CodeWarmup {
         let at = Seconds(6)
         let faults: [InjectedFault] = [
             .patientSwitch, .patientSwitchChannelA, .emergencyStop, .harnessOpen, .stuckLoadCell,
-            .loadCellOffset(Newtons(400)), .driveFault, .cough(Newtons(150)), .tenseUp(factor: 3), .linkStall,
+            .loadCellOffset(Newtons(400)), .loadCellOffset(Newtons(1000)), .driveFault, .cough(Newtons(150)), .tenseUp(factor: 3), .linkStall,
         ]
         var all: [(faults: [ScheduledFault], actions: [ReplayOperatorAction])] = faults.map { fault in
             ([ScheduledFault(at: at, fault: fault, duration: fault == .linkStall ? Seconds(0.2) : nil)],
@@ -54,6 +54,8 @@ enum CodeWarmup {
         var scenarios: Int
         var ticks: Int
         var seconds: Double
+        /// Every alarm code the scenarios raised: the reactions whose code ran.
+        var alarms: [String]
     }
 
     /// Replays every scenario with the daemon's own engine configuration.
@@ -67,12 +69,15 @@ enum CodeWarmup {
         else { return nil }
         let started = MonotonicClock.now()
         var ticks = 0
+        var alarms = Set<String>()
         for scenario in scenarios {
             let request = ReplayRequest(plan: plan, rateHertz: configuration.rateHertz, faults: scenario.faults,
                                         operatorActions: scenario.actions, engine: configuration, tail: 2)
-            ticks += ReplayRunner.run(request).report.ticks
+            let report = ReplayRunner.run(request).report
+            ticks += report.ticks
+            alarms.formUnion(report.alarms.map(\.code))
         }
         return Outcome(scenarios: scenarios.count, ticks: ticks,
-                       seconds: (MonotonicClock.now() - started).value)
+                       seconds: (MonotonicClock.now() - started).value, alarms: alarms.sorted())
     }
 }

@@ -173,7 +173,8 @@ struct Tractiond: ParsableCommand {
             if let warmup = CodeWarmup.run(configuration: engineConfiguration) {
                 log("\(serial == nil ? "SIMULATED " : "")warm-up: \(warmup.scenarios) hazard scenarios replayed on a "
                     + "virtual clock (\(warmup.ticks) ticks in \(Int((warmup.seconds * 1000).rounded())) ms), "
-                    + "their code resident before the first tick")
+                    + "their code resident before the first tick; alarms raised: "
+                    + warmup.alarms.joined(separator: ", "))
             } else {
                 log("warm-up skipped: its program does not fit the configured limits; a first alarm may page-fault")
             }

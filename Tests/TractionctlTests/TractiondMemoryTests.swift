@@ -70,7 +70,13 @@ struct TractiondMemoryTests {
             #expect(output.value.contains("mlockall refused") || geteuid() != 0, "\(output.value)")
             return
         }
-        #expect(output.value.contains("warm-up: 11 hazard scenarios replayed on a virtual clock"), "\(output.value)")
+        #expect(output.value.contains("warm-up: 12 hazard scenarios replayed on a virtual clock"), "\(output.value)")
+        // The warm-up is only worth its time if the reactions really ran.
+        let warmupLine = output.value.split(separator: "\n").first { $0.contains("warm-up:") } ?? ""
+        for code in ["PATIENT_RELEASE", "PATIENT_SWITCH_FAULT", "EMERGENCY_STOP", "HARNESS_OPEN", "FORCE_OVER_LIMIT",
+                     "FORCE_OVER_HARD_CAP", "FORCE_SENSOR_STUCK", "DRIVE_FAULT", "LINK_LOST"] {
+            #expect(warmupLine.contains(code), "the warm-up did not raise \(code): \(warmupLine)")
+        }
         let executable = try #require(try? FileManager.default.destinationOfSymbolicLink(
             atPath: "/proc/\(process.processIdentifier)/exe"))
         let all = try Self.mappings(of: process.processIdentifier)
