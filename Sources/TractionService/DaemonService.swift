@@ -555,12 +555,17 @@ public final class DaemonService {
     /// the drive enabled (H6). Evidence of an interrupted session, not a drive
     /// fault; the engine's drive-off commands clear the latch. Without a
     /// marker (the previous daemon died armed, or could not write it) the
-    /// interruption is still reported, its program and patient unknown.
+    /// interruption is still reported and recorded, its program and patient
+    /// unknown: a treatment the table was giving must not go unrecorded (H14).
     func noteTableLeaseExpiredAtStart(force: Newtons, at instant: MonotonicInstant) {
         if interrupted == nil {
+            let detectedAt = clock.text(instant)
             interrupted = InterruptedSession(program: "unknown", patient: "unknown", startedAt: "unknown",
-                                             detectedAt: clock.text(instant), tensionAtStartN: nil)
+                                             detectedAt: detectedAt, tensionAtStartN: nil)
             lastSessionEnd = SessionEndReason.interrupted.rawValue
+            interruptedRecordIndex = records.append(RecordDraft(
+                program: "unknown", patient: "unknown", armedBy: "unknown", armedAt: "unknown",
+                startedAt: nil, endedAt: detectedAt, endReason: SessionEndReason.interrupted.rawValue))
         }
         interrupted?.tableLeaseExpired = true
         log("interrupted session: the table reports lease_expired (it released by itself after the previous "

@@ -363,12 +363,15 @@ func emulatorField(_ name: String, control path: String) -> String? {
 
 /// H6 against the real emulator on a pty: the daemon is killed mid-session,
 /// the table's lease releases and latches `lease_expired`, and the restarted
-/// daemon reports the interrupted session with that latch, not DRIVE_FAULT.
+/// daemon reports and records the interrupted session with that latch, not
+/// DRIVE_FAULT; also when the session marker was lost (program and patient
+/// then unknown).
 @Suite("tractiond restarted on the emulator", .serialized)
 struct TractiondEmulatorRestartTests {
     let sockets = TractiondSocketTests()
 
-    @Test func aDaemonKilledMidSessionFindsTheLeaseLatchAndReportsTheInterruptedSessionNotADriveFault() throws {
+    @Test(arguments: [true, false])
+    func aDaemonKilledMidSessionFindsTheLeaseLatchAndReportsTheInterruptedSessionNotADriveFault(markerKept: Bool) throws {
         let directory = TractiondSocketTests.temporaryDirectory()
         let linkPath = directory + "/table"
         let control = directory + "/emulator.sock"
@@ -406,6 +409,9 @@ struct TractiondEmulatorRestartTests {
         #expect(waitUntil(5) { (emulatorField("lease_expired_ns", control: control) ?? "none") != "none" })
         #expect(waitUntil(30) { force() < 15 })
         #expect(emulatorField("drive_faults", control: control) == "0x40", "lease_expired latched at the table")
+        let marker = directory + "/state/session.json"
+        #expect(FileManager.default.fileExists(atPath: marker), "the killed daemon left its session marker")
+        if !markerKept { try FileManager.default.removeItem(atPath: marker) }
 
         let (second, output) = try sockets.launchDaemon(directory: directory, table: ["--device", linkPath])
         defer { if second.isRunning { kill(second.processIdentifier, SIGKILL) } }
@@ -413,10 +419,14 @@ struct TractiondEmulatorRestartTests {
         #expect(try sockets.waitForState(client, "ready"), "\(output.value)")
         let status = try client.result("status")
         let interrupted = status["interrupted_session"] as? [String: Any]
-        #expect(interrupted?["program"] as? String == "demo")
-        #expect(interrupted?["patient"] as? String == "P-1042")
-        #expect((interrupted?["started_at"] as? String ?? "").hasPrefix("20"))
+        #expect(interrupted?["program"] as? String == (markerKept ? "demo" : "unknown"))
+        #expect(interrupted?["patient"] as? String == (markerKept ? "P-1042" : "unknown"))
+        if markerKept { #expect((interrupted?["started_at"] as? String ?? "").hasPrefix("20")) }
         #expect(interrupted?["table_lease_expired"] as? Bool == true)
+        let sessions = try client.result("records.list")["sessions"] as? [[String: Any]] ?? []
+        #expect(sessions.count == 1, "one record of the interrupted session: \(sessions)")
+        #expect(sessions.first?["end_reason"] as? String == "interrupted")
+        #expect(sessions.first?["program"] as? String == (markerKept ? "demo" : "unknown"))
         #expect(!(try sockets.alarmCodes(client)).contains("DRIVE_FAULT"), "\(output.value)")
         #expect(!output.value.contains("ALARM DRIVE_FAULT"))
         #expect(output.value.contains("the table reports lease_expired"))
