@@ -33,6 +33,8 @@ final class DaemonSupervisor {
     private var sessionRequested = false
     private var sessionArmed = false
     private var stopRequestedAt: MonotonicInstant?
+    /// Set by `requestShutdown()`: the same shutdown as SIGTERM.
+    private var shutdownRequested = false
     private var watch: ShutdownWatch?
     private var lastHolding = ShutdownWatch.Holding.none
     private var lastStatus = MonotonicInstant.origin
@@ -53,6 +55,10 @@ final class DaemonSupervisor {
 
     private var prefix: String { simulated ? "SIMULATED " : "" }
 
+    /// Shuts the daemon down at the next tick exactly as SIGTERM does: any
+    /// session stopped, the release waited for, then `finished`.
+    func requestShutdown() { shutdownRequested = true }
+
     func tick() {
         let now = MonotonicClock.now()
         let snapshot = service.runtime.snapshot
@@ -65,7 +71,7 @@ final class DaemonSupervisor {
         }
         if reloadRequested.exchange(false, ordering: .relaxed) { reload() }
         let timeUp = stopAfter.map { now - startedAt >= Seconds($0) } ?? false
-        if stopRequestedAt == nil && (terminationRequested.load(ordering: .relaxed) || timeUp) {
+        if stopRequestedAt == nil && (terminationRequested.load(ordering: .relaxed) || shutdownRequested || timeUp) {
             stopRequestedAt = now
             beginShutdown(snapshot, now: now)
         }

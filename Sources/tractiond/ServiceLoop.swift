@@ -3,7 +3,6 @@ import Glibc
 #endif
 import ArgumentParser
 import TractionConfiguration
-import TractionDaemon
 import TractionDevice
 import TractionService
 import TractionControl
@@ -58,29 +57,11 @@ enum ServiceLoop {
                 runWithoutSocket(service: service, supervisor: supervisor)
                 return
             }
-            // Without its socket nobody can stop a session: release and leave,
-            // waiting as a termination does (ShutdownWatch), never for ever.
-            service.stopForShutdown()
-            var watch = ShutdownWatch(plan: supervisor.shutdown, slackForce: supervisor.slackForce,
-                                      force: service.runtime.snapshot.measuredForce, at: MonotonicClock.now())
-            while true {
-                service.serviceTick(sink: nil)
-                let step = watch.observe(now: MonotonicClock.now(), force: service.runtime.snapshot.measuredForce,
-                                         released: service.isReleased,
-                                         lastControlTick: service.runtime.controlThread?.lastTick)
-                switch step.outcome {
-                case .waiting:
-                    usleep(serviceInterval)
-                    continue
-                case .released:
-                    break
-                case .waitOver, .notProgressing:
-                    log("tractiond: the release did not finish (measured "
-                        + "\(Int(service.runtime.snapshot.measuredForce.value.rounded())) N); "
-                        + "exiting: the table's lease releases the rest")
-                }
-                break
-            }
+            // Without its socket nobody can stop a session: release and leave
+            // through the supervisor's own shutdown (its bounded wait, the stop
+            // timeout's extensions, the give-up when the force stalls).
+            supervisor.requestShutdown()
+            runWithoutSocket(service: service, supervisor: supervisor)
             throw ExitCode(73)
         }
         log("control socket \(socketPath)")

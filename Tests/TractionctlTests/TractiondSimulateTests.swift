@@ -204,27 +204,10 @@ struct TractiondSimulateTests {
 
     /// One command to tractionemu's control channel (docs/emulator.md); its reply line.
     func emulatorCommand(_ command: String, controlPath: String) throws -> String {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(controlPath.utf8)
-        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes) }
-        let deadline = Date().addingTimeInterval(10)
-        while withUnsafePointer(to: &address, {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }) != 0 {
-            guard Date() < deadline else { throw NotifySocketError("cannot connect to \(controlPath)") }
-            usleep(50_000)
+        guard let reply = emulatorReply(command, control: controlPath, connectWithin: 10) else {
+            throw NotifySocketError("tractionemu does not answer at \(controlPath)")
         }
-        let line = Array((command + "\n").utf8)
-        _ = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        var reply: [UInt8] = []
-        var byte: UInt8 = 0
-        while read(fd, &byte, 1) == 1 && byte != 0x0A { reply.append(byte) }
-        return String(decoding: reply, as: UTF8.self)
+        return reply
     }
 
     /// A release that does not come down (the table's load cell frozen at
@@ -263,9 +246,7 @@ struct TractiondSimulateTests {
         let deadline = Date().addingTimeInterval(20)
         var force = Int.max
         while Date() < deadline {
-            let status = try emulatorCommand("status", controlPath: controlPath)
-            force = status.split(separator: " ").first { $0.hasPrefix("force_n=") }
-                .flatMap { Int($0.dropFirst("force_n=".count)) } ?? Int.max
+            force = Int(emulatorField("force_n", control: controlPath) ?? "") ?? Int.max
             if force < 15 { break }
             usleep(200_000)
         }

@@ -331,9 +331,10 @@ struct TractiondSocketTests {
     }
 }
 
-/// One field of the emulator's `status` line on its control socket
-/// (docs/emulator.md), or nil when it does not answer.
-func emulatorField(_ name: String, control path: String) -> String? {
+/// One command to tractionemu's control socket (docs/emulator.md) and its
+/// reply line, or nil when it does not answer. `connectWithin` keeps trying
+/// to connect that long (an emulator that is still starting).
+func emulatorReply(_ command: String, control path: String, connectWithin wait: Double = 0) -> String? {
     let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(fd) }
     var address = sockaddr_un()
@@ -341,13 +342,17 @@ func emulatorField(_ name: String, control path: String) -> String? {
     withUnsafeMutableBytes(of: &address.sun_path) { raw in
         for (index, byte) in path.utf8.prefix(raw.count - 1).enumerated() { raw[index] = byte }
     }
-    let connected = withUnsafePointer(to: &address) {
+    let deadline = Date().addingTimeInterval(wait)
+    while withUnsafePointer(to: &address, {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+    }) != 0 {
+        guard Date() < deadline else { return nil }
+        usleep(50_000)
     }
-    guard connected == 0 else { return nil }
     var timeout = timeval(tv_sec: 5, tv_usec: 0)
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-    _ = "status\n".utf8CString.withUnsafeBytes { write(fd, $0.baseAddress, 7) }
+    let line = Array((command + "\n").utf8)
+    _ = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
     var text = ""
     var chunk = [UInt8](repeating: 0, count: 4096)
     while !text.contains("\n") {
@@ -355,7 +360,13 @@ func emulatorField(_ name: String, control path: String) -> String? {
         if count <= 0 { break }
         text += String(decoding: chunk[..<count], as: UTF8.self)
     }
-    for word in text.split(whereSeparator: { $0 == " " || $0 == "\n" }) where word.hasPrefix(name + "=") {
+    return text.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init)
+}
+
+/// One field of the emulator's `status` line, or nil when it does not answer.
+func emulatorField(_ name: String, control path: String) -> String? {
+    guard let text = emulatorReply("status", control: path) else { return nil }
+    for word in text.split(separator: " ") where word.hasPrefix(name + "=") {
         return String(word.dropFirst(name.count + 1))
     }
     return nil
