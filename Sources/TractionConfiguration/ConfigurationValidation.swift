@@ -228,8 +228,12 @@ extension ConfigurationChecker {
         range(p + "stuck_detection_time_ms", safety.stuckDetectionTimeMilliseconds,
               10...Bound.sensorDetectionMilliseconds, "ms", safetyBound: "H4: sensor faults are detected within 100 ms")
         range(p + "stuck_detection_min_force_n", safety.stuckDetectionMinForceNewtons, 1...200, "N")
-        range(p + "plausibility_tolerance_fraction", safety.plausibilityToleranceFraction, 0.01...0.5, "")
-        range(p + "plausibility_tolerance_min_n", safety.plausibilityToleranceMinNewtons, 1...200, "N")
+        range(p + "plausibility_tolerance_fraction", safety.plausibilityToleranceFraction, 0.005...0.2, "")
+        atMost(p + "plausibility_tolerance_fraction", safety.plausibilityToleranceFraction,
+               p + "over_force_tolerance_fraction", safety.overForceToleranceFraction, "", strictly: true)
+        range(p + "plausibility_tolerance_min_n", safety.plausibilityToleranceMinNewtons, 0.5...50, "N")
+        atMost(p + "plausibility_tolerance_min_n", safety.plausibilityToleranceMinNewtons,
+               p + "over_force_tolerance_min_n", safety.overForceToleranceMinNewtons, "N", strictly: true)
         range(p + "plausibility_detection_time_ms", safety.plausibilityDetectionTimeMilliseconds,
               10...Bound.sensorDetectionMilliseconds, "ms", safetyBound: "H4: sensor faults are detected within 100 ms")
         range(p + "patient_switch_disagreement_ms", safety.patientSwitchDisagreementMilliseconds,

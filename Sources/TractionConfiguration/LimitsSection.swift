@@ -134,9 +134,9 @@ public struct SafetyThresholds: Sendable, Hashable, Codable {
     public var stuckForceResolutionNewtons = 0.05
     public var stuckDetectionTimeMilliseconds = 80.0
     public var stuckDetectionMinForceNewtons = 20.0
-    public var plausibilityToleranceFraction = 0.15
-    public var plausibilityToleranceMinNewtons = 40.0
-    public var plausibilityDetectionTimeMilliseconds = 50.0
+    public var plausibilityToleranceFraction = 0.04
+    public var plausibilityToleranceMinNewtons = 5.0
+    public var plausibilityDetectionTimeMilliseconds = 30.0
     public var patientSwitchDisagreementMilliseconds = 20.0
     public var angleDriftToleranceDegrees = 0.5
     public var angleFollowingErrorDegrees = 2.0

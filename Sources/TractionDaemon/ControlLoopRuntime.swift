@@ -205,7 +205,7 @@ public final class ControlLoopRuntime: @unchecked Sendable {
             // `consume`: the envelope ends inside `apply`, before the reply is
             // pushed, so the service thread holds the last reference to
             // whatever the reply carries back (an engine) and frees it there.
-            if let reply = apply(consume envelope, measured: telemetry?.loadCellForce, at: now) { replies.push(reply) }
+            if let reply = apply(consume envelope, measured: telemetry?.measuredForce, at: now) { replies.push(reply) }
         }
         let missed = tick.overruns != lastOverruns
         lastOverruns = tick.overruns
@@ -309,7 +309,7 @@ public final class ControlLoopRuntime: @unchecked Sendable {
     /// other tare waiting.
     private func tareRefusal(measured: Newtons?) -> OperatorRefusal? {
         guard engine.state == .ready, pendingTareID == nil else { return .notAllowedInState(engine.state) }
-        let force = measured ?? engine.lastTelemetry?.loadCellForce
+        let force = measured ?? engine.lastTelemetry?.measuredForce
         guard let force else { return .notAllowedInState(engine.state) }
         guard force.magnitude < engine.configuration.safety.slackForce else { return .tensionPresent(force) }
         return nil
@@ -342,7 +342,7 @@ public final class ControlLoopRuntime: @unchecked Sendable {
         let snapshot = ControlSnapshot(
             state: engine.state, activity: output?.activity, phaseIndex: output?.phaseIndex ?? -1,
             targetForce: output?.targetForce ?? .zero,
-            measuredForce: telemetry?.loadCellForce ?? engine.lastTelemetry?.loadCellForce ?? .zero,
+            measuredForce: telemetry?.measuredForce ?? engine.lastTelemetry?.measuredForce ?? .zero,
             angles: telemetry?.angles ?? .zero, timeLeft: output?.timeLeft ?? .zero,
             treatmentElapsed: output?.treatmentElapsed ?? .zero,
             activeAlarms: engine.kernel.alarms.presentConditions.union(engine.kernel.alarms.activeLatched),

@@ -34,10 +34,15 @@ public struct TableIdentity: Sendable, Hashable, Codable {
     /// True for the in-process simulated table and the emulator; recorded with
     /// every session so a simulation is never mistaken for a treatment (H15).
     public var simulated: Bool
+    /// The table measures the cable force twice, on independent channels
+    /// (`Telemetry.redundantForce` is a measurement, not an estimate). The
+    /// load-cell plausibility check of hazard H4 needs it; the serial link
+    /// refuses a table without it (docs/wire-protocol.md, section 11.2.1).
+    public var redundantForceChannel: Bool
 
     public init(protocolVersion: UInt8, firmwareVersion: String, serialNumber: String,
                 angleAxes: [AngleAxisRange], maximumForce: Newtons, maximumTravel: Millimetres,
-                lease: Seconds, telemetryRateHertz: Double, simulated: Bool) {
+                lease: Seconds, telemetryRateHertz: Double, simulated: Bool, redundantForceChannel: Bool) {
         self.protocolVersion = protocolVersion
         self.firmwareVersion = firmwareVersion
         self.serialNumber = serialNumber
@@ -47,6 +52,7 @@ public struct TableIdentity: Sendable, Hashable, Codable {
         self.lease = lease
         self.telemetryRateHertz = telemetryRateHertz
         self.simulated = simulated
+        self.redundantForceChannel = redundantForceChannel
     }
 
     public func range(of axis: AngleAxis) -> AngleAxisRange? {

@@ -1,5 +1,5 @@
 /// Why a link to a table failed. Each case names what a technician can check.
-public enum TableLinkError: Error, Sendable, Hashable {
+public enum TableLinkError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The table speaks another protocol version; the host refuses to run.
     case protocolVersionMismatch(host: UInt8, table: UInt8)
     /// No handshake reply within the timeout.
@@ -9,6 +9,42 @@ public enum TableLinkError: Error, Sendable, Hashable {
     /// The transport failed (device vanished, I/O error); the message is the
     /// operating system's.
     case transport(String)
+    /// The table identified itself, but what it declared cannot meet a
+    /// safety bound; the host refuses to run, as for a version mismatch.
+    case unsuitableTable(TableCapabilityProblem)
+
+    public var description: String {
+        switch self {
+        case .protocolVersionMismatch(let host, let table):
+            "protocol version mismatch: the host speaks \(host), the table \(table)"
+        case .handshakeTimedOut(let after):
+            "no answer to the handshake within \(Int((after.value * 1000).rounded())) ms"
+        case .linkLost(let silence):
+            "no valid telemetry for \(Int((silence.value * 1000).rounded())) ms"
+        case .transport(let reason):
+            reason
+        case .unsuitableTable(let problem):
+            "table refused: \(problem)"
+        }
+    }
+}
+
+/// What a table declared in its handshake that the safety case cannot work
+/// with. Each names what the table lacks and the document that asks for it.
+public enum TableCapabilityProblem: Sendable, Hashable, CustomStringConvertible {
+    /// IDENTIFY_RESPONSE flags bit 1 is clear: `redundant_force` is not a
+    /// second measurement, so a load cell reading low cannot be told from a
+    /// patient at the right force (H4).
+    case noRedundantForceChannel
+
+    public var description: String {
+        switch self {
+        case .noRedundantForceChannel:
+            "the table does not measure the cable force on a second, independent channel "
+                + "(IDENTIFY_RESPONSE flags bit 1, docs/wire-protocol.md section 11.2.1); "
+                + "the load-cell cross-check of hazard H4 needs one"
+        }
+    }
 }
 
 /// The one interface between the engine and a table: identify it, send a

@@ -56,10 +56,12 @@ public struct Telemetry: Sendable, Hashable, Codable {
     /// Telemetry sequence number, wrapping modulo 2^16 like the wire protocol.
     public var sequence: UInt16
 
-    /// Force measured by the load cell in series with the cable.
+    /// Force measured by the load cell in series with the cable (channel A).
     public var loadCellForce: Newtons
-    /// Independent force estimate (from motor current and position), used to
-    /// check the load cell's plausibility.
+    /// The same force measured on a second, independent channel (channel B:
+    /// the load cell's second bridge, docs/wire-protocol.md section 11.2.1).
+    /// It checks channel A's plausibility (H4), and the larger of the two is
+    /// the force the host acts on (`measuredForce`).
     public var redundantForce: Newtons
 
     /// Traction axis position (cable take-up), 0 at the home position.
@@ -105,5 +107,19 @@ public struct Telemetry: Sendable, Hashable, Codable {
         self.harnessClosed = harnessClosed
         self.driveEnabled = driveEnabled
         self.driveFaults = driveFaults
+    }
+}
+
+extension Telemetry {
+    /// The force the host judges and controls: the larger of the two force
+    /// channels. A channel that reads low (offset, lost gain, frozen while
+    /// the force rises) can therefore never make the host pull harder or
+    /// miss an over-force; a channel that reads high only lowers the force,
+    /// and the plausibility check (H4) names the disagreement. A non-finite
+    /// channel makes the reading infinite: the safe reading, which trips the
+    /// hard cap.
+    @inlinable public var measuredForce: Newtons {
+        guard loadCellForce.isFinite, redundantForce.isFinite else { return Newtons(.infinity) }
+        return loadCellForce > redundantForce ? loadCellForce : redundantForce
     }
 }

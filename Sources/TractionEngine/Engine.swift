@@ -41,7 +41,10 @@ public struct Engine: Sendable {
 
     private var forceController: ForceController
     private var angleControllers: AngleControllers
-    private var previousTargetForce = Newtons.zero
+    /// The force controller's setpoint last tick (its rate is fed forward).
+    private var previousSetpoint = Newtons.zero
+    /// The setpoint limited to the program's ramp rate (`controllerSetpoint`).
+    private var governedSetpoint = Newtons.zero
     private var selfTestRun: SelfTestRun?
     /// The limit of the session that ended, kept until the release is done.
     private var releaseForceLimit: Newtons?
@@ -136,7 +139,7 @@ public struct Engine: Sendable {
         let judged = judgedAtStart(telemetry, at: now, into: &log)
 
         if releaseForceLimit != nil, kernel.state == .ready || kernel.state == .offline
-            || (telemetry.map { $0.loadCellForce <= configuration.safety.slackForce } ?? false) {
+            || (telemetry.map { $0.measuredForce <= configuration.safety.slackForce } ?? false) {
             releaseForceLimit = nil
         }
 
@@ -171,19 +174,25 @@ public struct Engine: Sendable {
         // 3. Control.
         var demand = DriveCommand(driveEnabled: false, lease: configuration.commandLease)
         if let output = plannerOutput, planner != nil, let measured = lastTelemetry {
-            let targetRate = (targetForce - previousTargetForce) / period
+            let measuredForce = measured.measuredForce
+            let setpoint = controllerSetpoint(planned: targetForce, measured: measuredForce,
+                                              recoveryRate: output.recoveryRate, period: period)
+            let setpointRate = (setpoint - previousSetpoint) / period
+            previousSetpoint = setpoint
             demand.driveEnabled = true
             demand.tractionVelocity = forceController.update(
-                target: targetForce, targetRate: targetRate, measured: measured.loadCellForce, period: period)
+                target: setpoint, targetRate: setpointRate, measured: measuredForce, period: period)
             demand.angleVelocities = angleControllers.update(
                 targets: output.targetAngles, measured: measured.angles, period: period)
-            demand.forceCeiling = output.effectiveLimit
+            demand.forceCeiling = configuration.tableCeiling(forLimit: output.effectiveLimit)
             demand.tractionVelocity = keepClearOfTravelEnds(demand.tractionVelocity, at: measured.tractionPosition)
-        } else if kernel.state == .armed {
-            // Hold the slack harness; nothing pulls before `start`.
-            demand.driveEnabled = true
+        } else {
+            previousSetpoint = .zero
+            if kernel.state == .armed {
+                // Hold the slack harness; nothing pulls before `start`.
+                demand.driveEnabled = true
+            }
         }
-        previousTargetForce = targetForce
 
         // 4. Safety last.
         let command = kernel.clamp(DriveDemand(command: demand, targetForce: targetForce), at: now,
@@ -200,6 +209,33 @@ public struct Engine: Sendable {
         // under fault keeps the window open: the table releases anyway.
         if command.driveEnabled && command.releaseProfile == .none { startWindowOpen = false }
         return command
+    }
+
+    /// The force controller's setpoint for this tick, from the planner's
+    /// target:
+    /// - in `paused`, the force the pause holds (the kernel's
+    ///   `pausedHoldForce`), never above the planned target: the table
+    ///   restores what the patient's creep takes, and no more;
+    /// - whenever the kernel held tension back last tick (a pause, stale
+    ///   readings, an alarm that holds tension, a state other than
+    ///   `treating`), the force the patient has now: nothing to catch up;
+    /// - otherwise the planned target, approached from where the setpoint was
+    ///   at no more than the phase's ramp rate (`recoveryRate`), so tension
+    ///   held back comes back as a programmed ramp would, never in a jolt.
+    ///   A planned ramp climbs no faster than that rate, so it passes unchanged.
+    private mutating func controllerSetpoint(planned: Newtons, measured: Newtons, recoveryRate: NewtonsPerSecond,
+                                             period: Seconds) -> Newtons {
+        let present = measured.isFinite ? max(measured, .zero) : planned
+        if kernel.state == .paused {
+            governedSetpoint = min(planned, present)
+            return min(planned, kernel.pausedHoldForce ?? planned)
+        }
+        if kernel.state != .treating || !kernel.tensionMayRise {
+            governedSetpoint = min(planned, present)
+            return governedSetpoint
+        }
+        governedSetpoint = min(planned, governedSetpoint + recoveryRate * period)
+        return governedSetpoint
     }
 
     /// Ends the start window at once: a `leaseExpired` latch is a drive
@@ -221,7 +257,7 @@ public struct Engine: Sendable {
         }
         if !tableLeaseExpiredAtStart {
             tableLeaseExpiredAtStart = true
-            log.append(.tableLeaseExpiredAtStart(force: sample.loadCellForce, at: now))
+            log.append(.tableLeaseExpiredAtStart(force: sample.measuredForce, at: now))
         }
         sample.driveFaults.remove(.leaseExpired)
         return sample
@@ -273,7 +309,8 @@ public struct Engine: Sendable {
                 armedSession = nil
                 forceController.reset()
                 angleControllers.reset()
-                previousTargetForce = .zero
+                previousSetpoint = .zero
+                governedSetpoint = .zero
                 log.append(.sessionStarted(at: now))
             }
             if actions.contains(.holdTension) {
@@ -304,7 +341,8 @@ public struct Engine: Sendable {
         armedSession = nil
         forceController.reset()
         angleControllers.reset()
-        previousTargetForce = .zero
+        previousSetpoint = .zero
+        governedSetpoint = .zero
         lastSessionEnd = reason
         log.append(.sessionEnded(reason: reason, at: now))
     }
@@ -354,7 +392,8 @@ struct SelfTestRun: Sendable {
 
     mutating func observe(_ telemetry: Telemetry, criteria: SelfTestCriteria) {
         samples += 1
-        peakIdleForce = max(peakIdleForce, telemetry.loadCellForce.magnitude)
+        let idleForce = max(telemetry.loadCellForce.magnitude, telemetry.redundantForce.magnitude)
+        peakIdleForce = max(peakIdleForce, idleForce)
         guard finding == nil else { return }
         if telemetry.emergencyStopPressed {
             finding = .emergencyStopPressed
@@ -362,9 +401,9 @@ struct SelfTestRun: Sendable {
             finding = .patientSwitchPressed
         } else if !telemetry.driveFaults.isEmpty {
             finding = .driveFault
-        } else if telemetry.loadCellForce.magnitude > criteria.largestIdleForce {
+        } else if !(idleForce <= criteria.largestIdleForce) {
             finding = .tensionPresent
-        } else if (telemetry.loadCellForce - telemetry.redundantForce).magnitude > criteria.largestSensorDisagreement {
+        } else if !((telemetry.loadCellForce - telemetry.redundantForce).magnitude <= criteria.largestSensorDisagreement) {
             finding = .sensorsDisagree
         }
     }

@@ -19,6 +19,21 @@ public struct EngineConfiguration: Sendable {
     /// No pay-out closer than this to the home end, and no pull closer than
     /// this to the far end: driving into a travel stop is a drive fault.
     public var travelEndClearance: Millimetres = 1
+    /// The force ceiling sent to the table sits below the session's
+    /// effective limit by this share of it (or `tableCeilingMarginMinimum`,
+    /// whichever is larger). The table's own force limiter holds the force
+    /// at its ceiling when the patient coughs or tenses (docs/wire-protocol.md
+    /// section 10.2); the margin absorbs how far the force passes the ceiling
+    /// before the limiter catches it, so that the patient never feels more
+    /// than the effective limit (docs/safety.md, H1).
+    public var tableCeilingMarginFraction = 0.015
+    public var tableCeilingMarginMinimum: Newtons = 2
+
+    /// The force ceiling the engine asks the table for in a session whose
+    /// effective limit is `limit`.
+    public func tableCeiling(forLimit limit: Newtons) -> Newtons {
+        max(.zero, limit - max(limit * tableCeilingMarginFraction, tableCeilingMarginMinimum))
+    }
 
     /// The loop rates the engine runs at. The safety kernel counts its H1
     /// over-force debounce in ticks, so a tick may last at most 4 ms (250 Hz);
@@ -123,10 +138,11 @@ public struct SelfTestCriteria: Sendable, Hashable {
     /// session, SAFETY.md H6) or a miscalibrated load cell; both fail the test,
     /// and the fault state releases the tension under control.
     public var largestIdleForce: Newtons = 25
-    /// Load cell and redundant estimate must agree this well at rest.
-    public var largestSensorDisagreement: Newtons = 30
+    /// The two force channels must agree this well at rest, before the tare
+    /// has removed their zero offsets (about ±2 N each).
+    public var largestSensorDisagreement: Newtons = 8
 
-    public init(duration: Seconds = 0.5, largestIdleForce: Newtons = 25, largestSensorDisagreement: Newtons = 30) {
+    public init(duration: Seconds = 0.5, largestIdleForce: Newtons = 25, largestSensorDisagreement: Newtons = 8) {
         self.duration = duration
         self.largestIdleForce = largestIdleForce
         self.largestSensorDisagreement = largestSensorDisagreement

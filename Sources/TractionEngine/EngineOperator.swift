@@ -150,7 +150,7 @@ extension Engine {
             }
             log.append(.holdForceAdjusted(requested: holdForce, granted: granted, by: operatorIdentity, at: now))
         } else if armedSession != nil {
-            let granted = min(holdForce, armedSession!.plan.effectiveLimit.force)
+            let granted = min(holdForce, armedSession!.plan.highestTarget)
             armedSession!.pendingHoldForce = granted
             log.append(.holdForceAdjusted(requested: holdForce, granted: granted, by: operatorIdentity, at: now))
         }

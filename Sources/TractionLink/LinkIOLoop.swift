@@ -230,7 +230,11 @@ final class LinkIOLoop {
         if handshaking, let reply = HandshakeReply(outcome) {
             switch reply {
             case .identified(let response, let sequence):
-                completeHandshake(response, sequence: sequence, at: receivedAt)
+                if !response.redundantForceChannel {
+                    refuse(.unsuitableTable(.noRedundantForceChannel), at: receivedAt)
+                } else {
+                    completeHandshake(response, sequence: sequence, at: receivedAt)
+                }
             case .versionMismatch(let host, let table):
                 refuse(.protocolVersionMismatch(host: host, table: table), at: receivedAt)
             }

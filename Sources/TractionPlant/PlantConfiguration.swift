@@ -67,7 +67,8 @@ public struct PlantConfiguration: Sendable, Hashable {
             maximumTravel: drive.maximumTravel,
             lease: DriveCommand.defaultLease,
             telemetryRateHertz: 1e9 / Double(subStepNanoseconds),
-            simulated: true
+            simulated: true,
+            redundantForceChannel: true
         )
     }
 }

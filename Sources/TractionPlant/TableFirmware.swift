@@ -84,12 +84,19 @@ struct TableFirmware: Sendable, Hashable {
         case .none:
             break
         }
+        // The ceiling is judged on the larger force channel, as the host
+        // judges it (docs/wire-protocol.md section 10.2).
+        let force = max(loadCell, redundant)
         let ceiling = command.forceCeiling.value
         let demanded = command.tractionVelocity.value
-        if loadCell > ceiling + drive.ceilingReleaseMargin.value {
-            return .velocity(-drive.normalReleaseVelocity.value, hardStop: true)
+        // Only a taut cable can be paid out: below slack the limiter would
+        // drive the axis into its home stop.
+        if force > ceiling, force > drive.slackForce.value {
+            let payOut = min(drive.emergencyReleaseVelocity.value,
+                             (force - ceiling) * drive.ceilingLimiterGainMillimetresPerSecondPerNewton)
+            return .velocity(min(-payOut, demanded), hardStop: true)
         }
-        if loadCell >= ceiling, demanded > 0 || driveVelocity > 0 {
+        if force >= ceiling, demanded > 0 || driveVelocity > 0 {
             return .velocity(min(demanded, 0), hardStop: true)
         }
         return .velocity(demanded, hardStop: false)

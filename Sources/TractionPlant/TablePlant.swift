@@ -45,9 +45,7 @@ public struct TablePlant: Sendable {
         self.configuration = configuration
         drive = TractionDrive(parameters: configuration.drive)
         body = PatientBody(patient: configuration.patient)
-        sensors = ForceSensors(parameters: configuration.sensors,
-                               transmissionFriction: configuration.drive.transmissionFriction,
-                               random: .stream(1, of: configuration.seed))
+        sensors = ForceSensors(parameters: configuration.sensors, random: .stream(1, of: configuration.seed))
         actuators = AngleActuators(flexion: configuration.flexionAxis,
                                    lateralTilt: configuration.lateralTiltAxis,
                                    rotation: configuration.rotationAxis)
@@ -56,7 +54,7 @@ public struct TablePlant: Sendable {
         firmware = TableFirmware(drive: configuration.drive)
         nanoseconds = start.nanoseconds
         origin = start.nanoseconds
-        sensors.sample(cableForce: 0, driveVelocity: 0, driveCarriesLoad: false, faults: faults.sensors)
+        sensors.sample(cableForce: 0, faults: faults.sensors)
     }
 
     // MARK: Driving the plant
@@ -198,8 +196,7 @@ public struct TablePlant: Sendable {
         cableForce = configuration.harness.forceNewtons(atStretchMillimetres: stretch)
 
         if !faults.powerLost {
-            sensors.sample(cableForce: cableForce, driveVelocity: drive.velocity,
-                           driveCarriesLoad: !drive.brakeApplied, faults: faults.sensors)
+            sensors.sample(cableForce: cableForce, faults: faults.sensors)
         }
         nanoseconds &+= configuration.subStepNanoseconds
         subStepCount &+= 1

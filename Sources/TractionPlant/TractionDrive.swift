@@ -31,11 +31,14 @@ public struct DriveParameters: Sendable, Hashable {
     /// braking): the load back-drives the winch at force ÷ this damping,
     /// N per mm/s, until the cable is slack and the brake engages.
     public var dynamicBrakeDampingNewtonsPerMillimetrePerSecond: Double
-    /// Above `forceCeiling` + this margin the firmware actively pays out at the
-    /// normal release speed instead of merely refusing to pull.
-    public var ceilingReleaseMargin: Newtons
-    /// Friction in the gear and winch, seen in the motor current.
-    public var transmissionFriction: Newtons
+    /// Above `forceCeiling` the firmware pays out to bring the force back to
+    /// it, at this speed per newton of excess (up to the emergency release
+    /// speed): the table's own force limiter, closed at the firmware's
+    /// sub-step rate, which holds a cough or a tensing patient at the ceiling
+    /// (docs/wire-protocol.md section 10.2). Tuned on the plant: at 4 mm/s
+    /// per N and a chain of 20-40 N/mm the limiter's loop runs at 80-160
+    /// rad/s, well inside what a 1 kHz update settles without ringing.
+    public var ceilingLimiterGainMillimetresPerSecondPerNewton: Double
     /// The longest lease the firmware accepts; a command with a longer or
     /// non-positive lease is rejected as invalid.
     public var longestAcceptedLease: Seconds
@@ -50,8 +53,7 @@ public struct DriveParameters: Sendable, Hashable {
                 emergencyReleaseVelocity: MillimetresPerSecond = 60,
                 slackForce: Newtons = 5,
                 dynamicBrakeDampingNewtonsPerMillimetrePerSecond: Double = 4,
-                ceilingReleaseMargin: Newtons = 10,
-                transmissionFriction: Newtons = 8,
+                ceilingLimiterGainMillimetresPerSecondPerNewton: Double = 10,
                 longestAcceptedLease: Seconds = 1.0) {
         self.maximumVelocity = maximumVelocity
         self.maximumAccelerationMillimetresPerSecondSquared = maximumAccelerationMillimetresPerSecondSquared
@@ -63,8 +65,7 @@ public struct DriveParameters: Sendable, Hashable {
         self.emergencyReleaseVelocity = emergencyReleaseVelocity
         self.slackForce = slackForce
         self.dynamicBrakeDampingNewtonsPerMillimetrePerSecond = dynamicBrakeDampingNewtonsPerMillimetrePerSecond
-        self.ceilingReleaseMargin = ceilingReleaseMargin
-        self.transmissionFriction = transmissionFriction
+        self.ceilingLimiterGainMillimetresPerSecondPerNewton = ceilingLimiterGainMillimetresPerSecondPerNewton
         self.longestAcceptedLease = longestAcceptedLease
     }
 }

@@ -7,7 +7,7 @@ enum FaultInjector {
     /// A tensing with no `/DURATION` lasts this long.
     static let defaultTensingDuration: Seconds = 8
 
-    static func apply(_ scheduled: ScheduledFault, to plant: inout TablePlant, linkStalled: inout Bool, active: Bool) {
+    static func apply(_ scheduled: ScheduledFault, to plant: inout TablePlant, link: inout TelemetryPath, active: Bool) {
         switch scheduled.fault {
         case .patientSwitch:
             plant.inputs.patientSwitch = active ? .pressed : .released
@@ -23,6 +23,14 @@ enum FaultInjector {
             plant.faults.sensors.loadCellStuck = active
         case .loadCellOffset(let offset):
             plant.faults.sensors.loadCellOffsetError = active ? offset : .zero
+        case .loadCellGain(let factor):
+            plant.faults.sensors.loadCellGainError = active ? factor - 1 : 0
+        case .stuckRedundantChannel:
+            plant.faults.sensors.redundantStuck = active
+        case .redundantOffset(let offset):
+            plant.faults.sensors.redundantOffsetError = active ? offset : .zero
+        case .redundantGain(let factor):
+            plant.faults.sensors.redundantGainError = active ? factor - 1 : 0
         case .driveFault:
             if active { plant.faults.driveFaults.insert(.overcurrent) } else { plant.faults.driveFaults.remove(.overcurrent) }
         case .cough(let peak):
@@ -34,7 +42,13 @@ enum FaultInjector {
                 plant.injectTensing(stiffnessFactor: factor, duration: scheduled.duration ?? defaultTensingDuration)
             }
         case .linkStall:
-            linkStalled = active
+            link.stalled = active
+        case .telemetryGap:
+            link.telemetryGap = active
+        case .telemetryDelay(let delay):
+            link.delay = active ? delay : .zero
+        case .frameLoss(let probability):
+            link.frameLossProbability = active ? probability : 0
         }
     }
 }

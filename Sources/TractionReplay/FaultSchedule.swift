@@ -9,10 +9,18 @@ public enum InjectedFault: Sendable, Hashable {
     case patientSwitchChannelB
     case emergencyStop
     case harnessOpen
-    /// The load cell freezes at its current reading.
+    /// The load cell (force channel A) freezes at its current reading.
     case stuckLoadCell
-    /// The load cell reads this much more than the true force.
+    /// The load cell reads this much more than the true force (negative: less).
     case loadCellOffset(Newtons)
+    /// The load cell reads this factor times the true force.
+    case loadCellGain(Double)
+    /// Force channel B freezes at its current reading.
+    case stuckRedundantChannel
+    /// Force channel B reads this much more than the true force.
+    case redundantOffset(Newtons)
+    /// Force channel B reads this factor times the true force.
+    case redundantGain(Double)
     /// The table reports a drive fault (overcurrent).
     case driveFault
     /// A short force spike of this size, as in a cough.
@@ -23,6 +31,13 @@ public enum InjectedFault: Sendable, Hashable {
     case tenseUp(factor: Double)
     /// The link delivers nothing (telemetry and commands lost).
     case linkStall
+    /// No telemetry reaches the host; commands still reach the table.
+    case telemetryGap
+    /// Telemetry reaches the host this late (nothing arrives for that long
+    /// when the delay begins).
+    case telemetryDelay(Seconds)
+    /// Each telemetry frame is lost with this probability (0...1).
+    case frameLoss(Double)
 
     /// The spelling in a fault spec, for messages and reports.
     public var name: String {
@@ -34,11 +49,18 @@ public enum InjectedFault: Sendable, Hashable {
         case .harnessOpen: "harness-open"
         case .stuckLoadCell: "stuck-sensor"
         case .loadCellOffset: "sensor-offset"
+        case .loadCellGain: "sensor-gain"
+        case .stuckRedundantChannel: "stuck-sensor-b"
+        case .redundantOffset: "sensor-b-offset"
+        case .redundantGain: "sensor-b-gain"
         case .driveFault: "drive-fault"
         case .cough: "cough"
         case .shift: "shift"
         case .tenseUp: "tense"
         case .linkStall: "link-stall"
+        case .telemetryGap: "telemetry-gap"
+        case .telemetryDelay: "telemetry-delay"
+        case .frameLoss: "frame-loss"
         }
     }
 }
@@ -63,7 +85,9 @@ public struct FaultSpecError: Error, Sendable, Hashable, CustomStringConvertible
     public var item: String
     public var position: Int
     public var problem: String
-    public var description: String { "fault spec item \(position) \"\(item)\": \(problem)" }
+    /// "fault spec" or "action spec".
+    public var kind = "fault spec"
+    public var description: String { "\(kind) item \(position) \"\(item)\": \(problem)" }
 }
 
 /// Parses the `--faults` argument of `tractionctl replay`.
@@ -75,12 +99,15 @@ public struct FaultSpecError: Error, Sendable, Hashable, CustomStringConvertible
 ///     TIME  = number ( "ms" | "s" | "min" )
 ///
 /// Examples: `30s:patient-switch`, `45s:cough=80N`, `2min:stuck-sensor/10s`,
-/// `20s:sensor-offset=40N`, `50s:tense=1.5/8s`, `70s:estop`.
+/// `20s:sensor-offset=-25N`, `20s:sensor-gain=0.8`, `50s:tense=1.5/8s`,
+/// `70s:estop`, `40s:telemetry-gap/16ms`, `40s:telemetry-delay=30ms/5s`,
+/// `10s:frame-loss=0.2%/60s`.
 public enum FaultSpecParser {
     public static let faultNames = [
         "patient-switch", "patient-switch-a", "patient-switch-b", "estop", "harness-open",
-        "stuck-sensor", "sensor-offset=<N>", "drive-fault", "cough=<N>", "shift=<mm>",
-        "tense=<factor>", "link-stall",
+        "stuck-sensor", "sensor-offset=<N>", "sensor-gain=<factor>", "stuck-sensor-b", "sensor-b-offset=<N>",
+        "sensor-b-gain=<factor>", "drive-fault", "cough=<N>", "shift=<mm>", "tense=<factor>", "link-stall",
+        "telemetry-gap", "telemetry-delay=<ms>", "frame-loss=<percent>%",
     ]
 
     public static func parse(_ spec: String) throws(FaultSpecError) -> [ScheduledFault] {
@@ -133,6 +160,12 @@ public enum FaultSpecParser {
             }
             return number
         }
+        func gainFactor() throws(FaultSpecError) -> Double {
+            guard let value, let factor = Double(value), factor.isFinite, factor >= 0, factor <= 3 else {
+                throw fail("\(name) needs a gain factor from 0 to 3, for example \(name)=0.8")
+            }
+            return factor
+        }
         switch name {
         case "patient-switch": return try noValue(.patientSwitch)
         case "patient-switch-a": return try noValue(.patientSwitchChannelA)
@@ -142,7 +175,22 @@ public enum FaultSpecParser {
         case "stuck-sensor": return try noValue(.stuckLoadCell)
         case "drive-fault": return try noValue(.driveFault)
         case "link-stall": return try noValue(.linkStall)
-        case "sensor-offset": return .loadCellOffset(Newtons(try quantity(unit: "N", example: "40N")))
+        case "sensor-offset": return .loadCellOffset(Newtons(try quantity(unit: "N", example: "-25N")))
+        case "sensor-gain": return .loadCellGain(try gainFactor())
+        case "stuck-sensor-b": return try noValue(.stuckRedundantChannel)
+        case "sensor-b-offset": return .redundantOffset(Newtons(try quantity(unit: "N", example: "-25N")))
+        case "sensor-b-gain": return .redundantGain(try gainFactor())
+        case "telemetry-gap": return try noValue(.telemetryGap)
+        case "telemetry-delay":
+            guard let value, let delay = parseTime(value), delay > .zero, delay <= Self.longestTelemetryDelay else {
+                throw fail("telemetry-delay needs a delay from 1 ms to \(Int(Self.longestTelemetryDelay.value * 1000)) ms, "
+                           + "for example telemetry-delay=30ms")
+            }
+            return .telemetryDelay(delay)
+        case "frame-loss":
+            guard let value, value.hasSuffix("%"), let percent = Double(value.dropLast()), percent >= 0, percent <= 100
+            else { throw fail("frame-loss needs a share from 0% to 100%, for example frame-loss=0.2%") }
+            return .frameLoss(percent / 100)
         case "cough":
             let size = try quantity(unit: "N", example: "80N")
             guard size > 0 else { throw fail("a cough must be a positive force") }
@@ -157,6 +205,10 @@ public enum FaultSpecParser {
             throw fail("unknown fault \"\(name)\"; known faults: \(faultNames.joined(separator: ", "))")
         }
     }
+
+    /// The longest delay a replay's link can play (250 ms at the slowest
+    /// loop rate's ring of samples; see `TelemetryPath`).
+    public static let longestTelemetryDelay: Seconds = 0.250
 
     static func parseTime(_ text: String) -> Seconds? {
         let trimmed = text.trimmingSpaces
@@ -174,5 +226,66 @@ extension StringProtocol {
         while text.first == " " { text = text.dropFirst() }
         while text.last == " " { text = text.dropLast() }
         return String(text)
+    }
+}
+
+/// Parses the `--actions` argument of `tractionctl replay`: what a
+/// clinician did, and when, so a technician can replay it.
+///
+/// Grammar (docs/replay.md):
+///
+///     SPEC   = ITEM *( "," ITEM )
+///     ITEM   = TIME ":" ACTION [ "=" VALUE ]
+///     ACTION = "pause" | "resume" | "stop" | "ack" | "reset" | "adjust"
+///
+/// `adjust` takes the new hold force, `adjust=150N`. Examples:
+/// `60s:pause,120s:resume`, `2min:adjust=150N,5min:stop`.
+public enum OperatorActionSpecParser {
+    public static let actionNames = ["pause", "resume", "stop", "ack", "reset", "adjust=<N>"]
+
+    public static func parse(_ spec: String) throws(FaultSpecError) -> [ReplayOperatorAction] {
+        var actions: [ReplayOperatorAction] = []
+        let items = spec.split(separator: ",", omittingEmptySubsequences: false)
+        for (index, rawItem) in items.enumerated() {
+            let item = rawItem.trimmingSpaces
+            func fail(_ problem: String) -> FaultSpecError {
+                FaultSpecError(item: item, position: index + 1, problem: problem, kind: "action spec")
+            }
+            guard let colon = item.firstIndex(of: ":") else {
+                throw fail("expected TIME:ACTION, for example 60s:pause")
+            }
+            let timeText = String(item[..<colon])
+            guard let at = FaultSpecParser.parseTime(timeText) else {
+                throw fail("\"\(timeText)\" is not a time; write a number with ms, s or min, for example 60s")
+            }
+            var name = String(item[item.index(after: colon)...])
+            var value: String?
+            if let equals = name.firstIndex(of: "=") {
+                value = String(name[name.index(after: equals)...])
+                name = String(name[..<equals])
+            }
+            let action: ReplayOperatorAction.Action
+            switch name {
+            case "pause": action = .pause
+            case "resume": action = .resume
+            case "stop": action = .stop
+            case "ack": action = .acknowledge
+            case "reset": action = .reset
+            case "adjust":
+                guard let value, value.hasSuffix("N"), let force = Double(value.dropLast()), force.isFinite,
+                      force > 0, force <= 2000 else {
+                    throw fail("adjust needs a hold force from 0 to 2000 N, for example adjust=150N")
+                }
+                action = .adjust(Newtons(force))
+            default:
+                throw fail("unknown action \"\(name)\"; known actions: \(actionNames.joined(separator: ", "))")
+            }
+            if case .adjust = action {} else if let value {
+                throw fail("\(name) takes no value, but \"=\(value)\" was given")
+            }
+            actions.append(ReplayOperatorAction(at: at, action))
+        }
+        // Stable: actions given for the same instant keep their order.
+        return actions.enumerated().sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(\.element)
     }
 }

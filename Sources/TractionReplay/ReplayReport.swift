@@ -41,6 +41,15 @@ public struct ReplayReport: Sendable, Codable, Hashable {
         public var endedSeconds: Double?
     }
 
+    /// An operator action the replay played, and what the engine made of it.
+    public struct Action: Sendable, Codable, Hashable {
+        public var atSeconds: Double
+        /// `pause`, `resume`, `stop`, `ack`, `reset` or `adjust=150N`.
+        public var action: String
+        /// `accepted`, or the refusal's code and reason.
+        public var outcome: String
+    }
+
     public var program: String
     public var region: String
     public var weightKilograms: Double
@@ -56,11 +65,17 @@ public struct ReplayReport: Sendable, Codable, Hashable {
     public var sessionDurationSeconds: Double
     public var sessionEnd: String
     public var finalState: String
+    /// The highest measured force (the larger of the two force channels).
     public var peakForceNewtons: Double
+    /// The highest true cable force of the simulated table from the start
+    /// on: what the patient felt, which a sensor fault can hide from the
+    /// measured figure. Only a simulation knows it.
+    public var truePeakForceNewtons: Double
     public var finalForceNewtons: Double
     public var phases: [Phase]
     public var alarms: [Alarm]
     public var faults: [String]
+    public var actions: [Action]
     public var ticks: Int
 
     /// Every phase with holds meets the tracking goals.

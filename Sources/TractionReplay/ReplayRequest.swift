@@ -8,6 +8,18 @@ public struct ReplayOperatorAction: Sendable, Hashable {
     public enum Action: Sendable, Hashable {
         case pause, resume, stop, acknowledge, reset
         case adjust(Newtons)
+
+        /// The spelling of the action spec (`OperatorActionSpecParser`).
+        public var name: String {
+            switch self {
+            case .pause: "pause"
+            case .resume: "resume"
+            case .stop: "stop"
+            case .acknowledge: "ack"
+            case .reset: "reset"
+            case .adjust(let force): "adjust=\(force.value)N"
+            }
+        }
     }
 
     /// Time since the session started.
@@ -35,6 +47,9 @@ public struct ReplayRequest: Sendable {
     public var chartSampleInterval: Seconds
     /// How long the replay continues after the session has ended.
     public var tail: Seconds
+    /// Keep samples for the chart (sweeps that copy a replay thousands of
+    /// times turn it off).
+    public var recordsChart = true
 
     public init(plan: SessionPlan, seed: UInt64 = 1, rateHertz: Double = 250, faults: [ScheduledFault] = [],
                 operatorActions: [ReplayOperatorAction] = [], engine: EngineConfiguration? = nil,

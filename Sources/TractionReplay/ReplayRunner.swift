@@ -39,13 +39,19 @@ struct ReplayRun {
     var appliedFaults = Set<Int>()
     var endedFaults = Set<Int>()
     var appliedActions = Set<Int>()
-    var linkStalled = false
+    var link: TelemetryPath
+    /// The telemetry the engine was handed at the last tick.
+    var lastTelemetry: Telemetry?
     var metrics: PhaseMetrics
     var chartSamples: [ForceChartData.Sample] = []
     var nextChartSample = MonotonicInstant.origin
     var phaseMarks: [(name: String, start: Double)] = []
     var alarms: [ReplayReport.Alarm] = []
+    var actionOutcomes: [ReplayReport.Action] = []
     var peakForce = Newtons.zero
+    /// The highest true cable force from the start command to the end of
+    /// the replay (ground truth; a real table has none).
+    var truePeakForce = Newtons.zero
 
     init(request: ReplayRequest) {
         self.request = request
@@ -53,7 +59,10 @@ struct ReplayRun {
         engine = Engine(configuration: request.engine, identity: request.plant.identity)
         periodNanoseconds = Int64((1e9 / request.rateHertz).rounded())
         metrics = PhaseMetrics(program: request.plan.program.program)
-        chartSamples.reserveCapacity(Int(request.plan.totalDuration.value / request.chartSampleInterval.value) + 256)
+        link = TelemetryPath(seed: request.seed)
+        if request.recordsChart {
+            chartSamples.reserveCapacity(Int(request.plan.totalDuration.value / request.chartSampleInterval.value) + 256)
+        }
     }
 
     var sessionTime: Double { sessionStart.map { (now - $0).value } ?? 0 }
@@ -94,28 +103,30 @@ struct ReplayRun {
         ticks += 1
         applyFaultsAndActions()
         plant.advance(to: now)
-        let telemetry = linkStalled ? nil : plant.telemetry(at: now)
+        let telemetry = link.deliver(plant.telemetry(at: now), at: now)
+        lastTelemetry = telemetry
         let command = engine.step(now: now, telemetry: telemetry, into: &log)
-        if !linkStalled { _ = plant.receive(command, at: now) }
+        if link.commandsReachTable { _ = plant.receive(command, at: now) }
         consumeEvents()
+        if sessionStart != nil { truePeakForce = max(truePeakForce, plant.trueCableForce) }
 
         if sessionStart == nil && engine.state == .ready {
             startSession()
         }
-        if let telemetry {
-            peakForce = max(peakForce, telemetry.loadCellForce)
+        if let telemetry, link.arrived(telemetry, at: now) {
+            peakForce = max(peakForce, telemetry.measuredForce)
             if sessionStart != nil && sessionEnd == nil {
-                metrics.observe(output: engine.plannerOutput, measured: telemetry.loadCellForce,
+                metrics.observe(output: engine.plannerOutput, measured: telemetry.measuredForce,
                                 angles: telemetry.angles, disturbed: plant.disturbanceActivity.any,
                                 time: sessionTime)
             }
         }
-        if sessionStart != nil && now >= nextChartSample {
+        if request.recordsChart && sessionStart != nil && now >= nextChartSample {
             nextChartSample = now + request.chartSampleInterval
             chartSamples.append(ForceChartData.Sample(
                 time: Seconds(sessionTime),
                 targetForce: engine.plannerOutput?.targetForce ?? .zero,
-                measuredForce: telemetry?.loadCellForce ?? .zero,
+                measuredForce: telemetry?.measuredForce ?? .zero,
                 angles: telemetry?.angles ?? .zero))
         }
     }
@@ -135,25 +146,33 @@ struct ReplayRun {
         for (index, scheduled) in request.faults.enumerated() {
             if !appliedFaults.contains(index), elapsed >= scheduled.at.value {
                 appliedFaults.insert(index)
-                FaultInjector.apply(scheduled, to: &plant, linkStalled: &linkStalled, active: true)
+                FaultInjector.apply(scheduled, to: &plant, link: &link, active: true)
             }
             if let duration = scheduled.duration, !endedFaults.contains(index),
                elapsed >= (scheduled.at + duration).value {
                 endedFaults.insert(index)
-                FaultInjector.apply(scheduled, to: &plant, linkStalled: &linkStalled, active: false)
+                FaultInjector.apply(scheduled, to: &plant, link: &link, active: false)
             }
         }
         for (index, action) in request.operatorActions.enumerated()
         where !appliedActions.contains(index) && elapsed >= action.at.value {
             appliedActions.insert(index)
+            let outcome: OperatorOutcome
             switch action.action {
-            case .pause: _ = engine.pause(by: "replay", at: now, into: &log)
-            case .resume: _ = engine.resume(by: "replay", at: now, into: &log)
-            case .stop: _ = engine.stop(by: "replay", at: now, into: &log)
-            case .acknowledge: _ = engine.acknowledge(by: "replay", at: now, into: &log)
-            case .reset: _ = engine.reset(by: "replay", at: now, into: &log)
-            case .adjust(let force): _ = engine.adjust(holdForce: force, by: "replay", at: now, into: &log)
+            case .pause: outcome = engine.pause(by: "replay", at: now, into: &log)
+            case .resume: outcome = engine.resume(by: "replay", at: now, into: &log)
+            case .stop: outcome = engine.stop(by: "replay", at: now, into: &log)
+            case .acknowledge: outcome = engine.acknowledge(by: "replay", at: now, into: &log)
+            case .reset: outcome = engine.reset(by: "replay", at: now, into: &log)
+            case .adjust(let force): outcome = engine.adjust(holdForce: force, by: "replay", at: now, into: &log)
             }
+            let outcomeText: String
+            switch outcome {
+            case .accepted: outcomeText = "accepted"
+            case .refused(let refusal): outcomeText = "refused: \(refusal.code): \(refusal)"
+            }
+            actionOutcomes.append(ReplayReport.Action(atSeconds: elapsed, action: action.action.name,
+                                                      outcome: outcomeText))
         }
     }
 
@@ -206,10 +225,12 @@ struct ReplayRun {
             sessionEnd: sessionEndReason?.rawValue ?? "not_ended",
             finalState: engine.state.description,
             peakForceNewtons: peakForce.value,
+            truePeakForceNewtons: truePeakForce.value,
             finalForceNewtons: plant.trueCableForce.value,
             phases: metrics.reports(),
             alarms: alarms,
             faults: request.faults.map { "\(ForceChart.format($0.at.value))s:\($0.fault.name)" },
+            actions: actionOutcomes,
             ticks: ticks)
         let axes = AngleAxis.allCases.filter { axis in
             plan.program.program.phases.contains { $0.angles[axis] != .zero }

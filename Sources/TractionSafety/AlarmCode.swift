@@ -134,7 +134,7 @@ public enum AlarmCode: UInt8, Sendable, Hashable, Codable, CaseIterable, CustomS
         case .forceSensorOutOfRange:
             "The force sensor reading is outside its valid range. Tension is being released; call service before further use."
         case .forceSensorImplausible:
-            "The force sensor disagrees with the motor's own force estimate. Tension is being released; call service before further use."
+            "The two channels of the force sensor disagree. Tension is being released; call service before further use."
         case .telemetryStale:
             "Readings from the table are late. Tension is held until they are current again."
         case .linkLost:

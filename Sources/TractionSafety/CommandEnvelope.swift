@@ -14,21 +14,32 @@ struct EnvelopeInputs: Sendable {
     var forceMaximum: Newtons
     /// The ceiling the kernel sent last tick (the start of the rate ramp).
     var previousCeiling: Newtons
+    /// In `paused`: the force the pause holds (see `SafetyKernel.pausedHoldForce`).
+    var pausedHoldForce: Newtons?
     var articulationDeclared: Bool
+}
+
+/// The clamped command, and whether it let tension rise.
+struct ClampedCommand: Sendable {
+    var command: DriveCommand
+    var tensionMayRise: Bool
 }
 
 /// The command envelope: clamps a controller's command to what the
 /// interlock allows. It never trusts the command; each field is bounded
 /// independently of the others:
 ///
-/// - traction velocity: positive (pulling) only in a state whose policy
-///   allows tension to increase, with no alarm condition present, no latched
-///   alarm active, fresh telemetry and measured force below the envelope
-///   maximum; never faster than the configured top speed; zero whenever a
-///   release profile is in force;
-/// - force ceiling: never above the envelope maximum; while tension may rise
-///   it climbs at most `maximumForceRate` per tick period (H3); otherwise it
-///   is held at or below the measured force;
+/// - traction velocity: positive (pulling) only while tension may rise: in
+///   `treating`, or in `paused` up to the force the pause holds, with no
+///   alarm condition present, no latched alarm active, a fresh sample and
+///   the measured force below that level; never faster than the configured
+///   top speed; zero whenever a release profile is in force, and zero while
+///   no fresh sample exists (tension is held, neither raised nor paid out
+///   blind);
+/// - force ceiling: never above the envelope maximum (in `paused`, never
+///   above the held force); while tension may rise it climbs at most
+///   `maximumForceRate` per tick period (H3); while it may not, it is held at
+///   or below the measured force, or, without a fresh sample, where it was;
 /// - release profile: the stronger of the state's forced release and the
 ///   controller's request (a controller may always ask to release);
 /// - drive enabled: off where the state's policy says so, after an e-stop
@@ -38,9 +49,12 @@ struct EnvelopeInputs: Sendable {
 ///   blocks, and the force is at or below the non-therapeutic force or an
 ///   articulation is declared; bounded by each axis's top speed and range;
 /// - lease: at most the configured maximum.
+///
+/// "Measured force" is `Telemetry.measuredForce`, the larger of the two
+/// force channels.
 enum CommandEnvelope {
     static func clamp(_ demand: DriveCommand, _ inputs: EnvelopeInputs,
-                      configuration: SafetyConfiguration) -> DriveCommand {
+                      configuration: SafetyConfiguration) -> ClampedCommand {
         let policy = inputs.policy
         var command = DriveCommand.disabled
 
@@ -54,21 +68,30 @@ enum CommandEnvelope {
         command.releaseProfile = stronger(policy.forcedRelease, demand.releaseProfile)
         command.lease = clampLease(demand.lease, configuration: configuration)
 
-        let measured = inputs.sample.map(\.loadCellForce)
-        let tensionMayRise = policy.tensionIncreaseAllowed && driveEnabled && !inputs.alarmBlocks
-            && command.releaseProfile == .none
-            && measured.map { $0.isFinite && $0 < inputs.forceMaximum } == true
+        let measured = inputs.sample.map(\.measuredForce)
+        // The highest force this state lets tension be brought to: the
+        // envelope maximum in `treating`, the held force in `paused`.
+        let level: Newtons? = policy.tensionIncreaseAllowed
+            ? inputs.forceMaximum
+            : inputs.pausedHoldForce.map { min($0, inputs.forceMaximum) }
+        let mayRaiseCeiling = level != nil && driveEnabled && !inputs.alarmBlocks
+            && command.releaseProfile == .none && measured.map(\.isFinite) == true
+        let tensionMayRise = mayRaiseCeiling && measured.map { $0 < level! } == true
 
         let requestedCeiling = finiteOrZero(demand.forceCeiling)
-        if tensionMayRise {
+        if mayRaiseCeiling, let level {
             let ramp = inputs.previousCeiling + configuration.maximumForceRate * configuration.tickPeriod
-            command.forceCeiling = max(.zero, min(requestedCeiling, inputs.forceMaximum, ramp))
-        } else {
-            let held = min(inputs.previousCeiling, finiteOrZero(measured ?? .zero))
+            command.forceCeiling = max(.zero, min(requestedCeiling, level, ramp))
+        } else if let measured {
+            let held = min(inputs.previousCeiling, finiteOrZero(measured))
             command.forceCeiling = max(.zero, min(requestedCeiling, inputs.forceMaximum, held))
+        } else {
+            // No fresh sample (stale telemetry, H5): hold the ceiling where
+            // it was; dropping it would make the table dump the tension.
+            command.forceCeiling = max(.zero, min(requestedCeiling, inputs.forceMaximum, inputs.previousCeiling))
         }
 
-        if driveEnabled && command.releaseProfile == .none {
+        if driveEnabled && command.releaseProfile == .none && inputs.sample != nil {
             let speed = configuration.maximumTractionSpeed
             var velocity = finiteOrZero(demand.tractionVelocity).clamped(to: -speed...speed)
             if !tensionMayRise { velocity = min(velocity, .zero) }
@@ -82,7 +105,7 @@ enum CommandEnvelope {
             command.angleVelocities = clampAngleRates(demand.angleVelocities, at: sample.angles,
                                                       configuration: configuration)
         }
-        return command
+        return ClampedCommand(command: command, tensionMayRise: tensionMayRise)
     }
 
     /// Stored once: `allCases` builds a new array on every call.

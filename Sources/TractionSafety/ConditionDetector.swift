@@ -20,8 +20,8 @@ struct ConditionDetector: Sendable {
     private var overForceSamples = 0
     private var rateReferenceForce: Newtons?
     private var rateReferenceAt = MonotonicInstant.origin
-    private var stuckReferenceForce: Newtons?
-    private var stuckSince = MonotonicInstant.origin
+    private var loadCellWatch = FrozenReadingWatch()
+    private var redundantWatch = FrozenReadingWatch()
     private var implausibleSince: MonotonicInstant?
     private var switchDisagreementSince: MonotonicInstant?
     private var angleReference: Angles?
@@ -69,12 +69,14 @@ struct ConditionDetector: Sendable {
     /// Evaluates one new sample and updates `sampleConditions`.
     mutating func evaluate(_ sample: Telemetry, context: TickContext, at now: MonotonicInstant) {
         lastSampleReceivedAt = sample.receivedAt
-        let force = sample.loadCellForce
         var found = AlarmConditions()
 
-        found.set(.forceSensorOutOfRange, present: !force.isFinite || !sample.redundantForce.isFinite
-            || force < configuration.loadCellMinimum || force > configuration.loadCellMaximum
+        found.set(.forceSensorOutOfRange, present: !Self.inRange(sample.loadCellForce, configuration)
+            || !Self.inRange(sample.redundantForce, configuration)
             || sample.driveFaults.contains(.loadCellFault))
+        // The larger channel (infinite when either is not finite): a channel
+        // reading low never hides a force from these checks.
+        let force = sample.measuredForce
         let usableForce = force.isFinite ? force : configuration.loadCellMaximum
 
         found.set(.forceOverLimit, present: checkOverForce(usableForce, context: context))
@@ -93,6 +95,10 @@ struct ConditionDetector: Sendable {
         found.set(.angleMovedUnderTension, present: checkAngleDrift(sample.angles, force: usableForce, context: context))
         found.set(.angleFollowingError, present: checkFollowing(sample.angles, targets: context.angleTargets, at: now))
         sampleConditions = found
+    }
+
+    private static func inRange(_ force: Newtons, _ configuration: SafetyConfiguration) -> Bool {
+        force.isFinite && force >= configuration.loadCellMinimum && force <= configuration.loadCellMaximum
     }
 
     /// H1: above limit + tolerance for the debounce count; stays present
@@ -118,27 +124,26 @@ struct ConditionDetector: Sendable {
         return (force - reference) / elapsed > configuration.measuredForceRateLimit
     }
 
-    /// H4: the axis moves under tension but the load cell does not change.
+    /// H4: the axis moves under tension but a force channel does not change.
+    /// Each channel is watched on its own: either one frozen is a fault.
     private mutating func checkStuck(_ sample: Telemetry, at now: MonotonicInstant) -> Bool {
         let moving = sample.tractionVelocity.magnitude >= configuration.stuckMotionThreshold
-            && sample.loadCellForce >= configuration.stuckDetectionMinimumForce
-        guard moving else {
-            stuckReferenceForce = nil
-            return false
-        }
-        if let reference = stuckReferenceForce,
-           (sample.loadCellForce - reference).magnitude <= configuration.stuckForceResolution {
-            return now - stuckSince >= configuration.stuckDetectionTime
-        }
-        stuckReferenceForce = sample.loadCellForce
-        stuckSince = now
-        return false
+            && sample.measuredForce >= configuration.stuckDetectionMinimumForce
+        let loadCellStuck = loadCellWatch.isFrozen(sample.loadCellForce, moving: moving, at: now,
+                                                   configuration: configuration)
+        let redundantStuck = redundantWatch.isFrozen(sample.redundantForce, moving: moving, at: now,
+                                                     configuration: configuration)
+        return loadCellStuck || redundantStuck
     }
 
-    /// H4: load cell and redundant estimate disagree for longer than allowed.
+    /// H4: the two force channels disagree for longer than allowed. The
+    /// tolerance scales with the larger reading and is below the H1
+    /// tolerance (`SafetyConfiguration.validate` keeps it so), so a channel
+    /// gone wrong is named before its error could matter.
     private mutating func checkPlausibility(_ sample: Telemetry, at now: MonotonicInstant) -> Bool {
         let difference = (sample.loadCellForce - sample.redundantForce).magnitude
-        guard difference > configuration.plausibilityTolerance(at: sample.loadCellForce) else {
+        let larger = max(sample.loadCellForce.magnitude, sample.redundantForce.magnitude)
+        guard difference > configuration.plausibilityTolerance(at: larger) else {
             implausibleSince = nil
             return false
         }
@@ -194,5 +199,26 @@ struct ConditionDetector: Sendable {
         let since = followingErrorSince ?? now
         followingErrorSince = since
         return now - since >= configuration.angleFollowingErrorTime
+    }
+}
+
+/// Watches one force channel for a reading that stops changing while the
+/// traction axis moves under tension (H4, stuck).
+struct FrozenReadingWatch: Sendable {
+    private var reference: Newtons?
+    private var since = MonotonicInstant.origin
+
+    mutating func isFrozen(_ reading: Newtons, moving: Bool, at now: MonotonicInstant,
+                           configuration: SafetyConfiguration) -> Bool {
+        guard moving else {
+            reference = nil
+            return false
+        }
+        if let reference, (reading - reference).magnitude <= configuration.stuckForceResolution {
+            return now - since >= configuration.stuckDetectionTime
+        }
+        reference = reading
+        since = now
+        return false
     }
 }

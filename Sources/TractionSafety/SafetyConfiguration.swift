@@ -83,13 +83,19 @@ public struct SafetyConfiguration: Sendable, Hashable {
     /// H4: stuck detection applies only above this force: when the cable is
     /// slack, motion legitimately changes nothing.
     public var stuckDetectionMinimumForce: Newtons = 20
-    /// H4: tolerance between load cell and redundant estimate, as a fraction
-    /// of the load-cell reading (motor-current estimates are coarse).
-    public var plausibilityToleranceFraction: Double = 0.15
-    /// H4: the smallest tolerance between load cell and redundant estimate.
-    public var plausibilityToleranceMinimum: Newtons = 40
-    /// H4: how long the disagreement must last (under the 100 ms bound).
-    public var plausibilityDetectionTime: Seconds = 0.050
+    /// H4: tolerance between the two force channels, as a fraction of the
+    /// larger reading. Two bridges of one load cell agree within about 1 %
+    /// after a tare (docs/wire-protocol.md, section 11.2.1); the tolerance
+    /// sits above that and well below the H1 tolerance (10 %), so a channel
+    /// gone wrong is named long before its error could matter.
+    public var plausibilityToleranceFraction: Double = 0.04
+    /// H4: the smallest tolerance between the two channels: above their
+    /// combined noise and zero error (about 2 N), below the H1 minimum (10 N).
+    public var plausibilityToleranceMinimum: Newtons = 5
+    /// H4: how long the disagreement must last (under the 100 ms bound);
+    /// long enough that a sample skew between the channels during a fast
+    /// release is not a fault.
+    public var plausibilityDetectionTime: Seconds = 0.030
 
     // MARK: Switches (H7)
 
@@ -147,9 +153,10 @@ public struct SafetyConfiguration: Sendable, Hashable {
         max(limit * overForceToleranceFraction, overForceToleranceMinimum)
     }
 
-    /// H4: the largest accepted difference between load cell and estimate.
-    public func plausibilityTolerance(at loadCellForce: Newtons) -> Newtons {
-        max(loadCellForce.magnitude * plausibilityToleranceFraction, plausibilityToleranceMinimum)
+    /// H4: the largest accepted difference between the two force channels
+    /// when the larger of them reads `force`.
+    public func plausibilityTolerance(at force: Newtons) -> Newtons {
+        max(force.magnitude * plausibilityToleranceFraction, plausibilityToleranceMinimum)
     }
 
     /// The configured range of `axis`, or nil when the table lacks it.

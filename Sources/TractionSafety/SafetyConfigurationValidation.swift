@@ -72,8 +72,14 @@ extension SafetyConfiguration {
                     "must be positive and at most 100 ms (SAFETY.md H4)")
         try require(stuckMotionThreshold > .zero && stuckForceResolution > .zero, "stuckForceResolution",
                     stuckForceResolution, "motion threshold and resolution must be positive")
-        try require(plausibilityToleranceMinimum > .zero, "plausibilityToleranceMinimum",
-                    plausibilityToleranceMinimum, "must be positive")
+        try require(plausibilityToleranceMinimum > .zero && plausibilityToleranceMinimum < overForceToleranceMinimum,
+                    "plausibilityToleranceMinimum", plausibilityToleranceMinimum,
+                    "must be positive and below overForceToleranceMinimum (H4 must name a disagreeing force channel "
+                        + "before its error reaches the over-force tolerance)")
+        try require(plausibilityToleranceFraction > 0 && plausibilityToleranceFraction < overForceToleranceFraction,
+                    "plausibilityToleranceFraction", plausibilityToleranceFraction,
+                    "must be positive and below overForceToleranceFraction (H4 must name a disagreeing force channel "
+                        + "before its error reaches the over-force tolerance)")
         try require(patientSwitchDisagreementTime > .zero && patientSwitchDisagreementTime <= 0.1,
                     "patientSwitchDisagreementTime", patientSwitchDisagreementTime, "must be positive and at most 100 ms")
         for range in angleAxes {

@@ -50,6 +50,17 @@ public struct SafetyKernel: Sendable {
     private var context = TickContext()
     private var freshSample: Telemetry?
     private var previousCeiling: Newtons = .zero
+    /// The force a pause holds: the measured force when the session was
+    /// paused, never above the ceiling then in force. While `paused`, the
+    /// envelope lets the table restore tension lost to the patient's creep up
+    /// to this force, never above it; nil outside `paused`.
+    public private(set) var pausedHoldForce: Newtons?
+    /// The last `clamp` let the force ceiling rise and the table pull (a
+    /// state that allows it, nothing blocking, a fresh sample below the
+    /// level). The engine re-anchors its setpoint at the measured force
+    /// whenever this is false, so tension held back by the kernel comes
+    /// back at the program's ramp rate, not in a step.
+    public private(set) var tensionMayRise = false
 
     /// The order in which rising conditions are applied within one tick:
     /// the most severe reaction first, so that a lesser one arriving in the
@@ -102,7 +113,7 @@ public struct SafetyKernel: Sendable {
         present.set(.forceOverHardCap, present: detector.measuredOverHardCap || commandedOverHardCap)
         apply(present, at: now, events: &events)
 
-        if let sample = freshSample, sample.loadCellForce <= configuration.slackForce,
+        if let sample = freshSample, sample.measuredForce <= configuration.slackForce,
            state == .releasing || (state.isLatched && !driveLatchedOff) {
             dispatch(.slackReached, by: nil, at: now, events: &events)
         }
@@ -128,10 +139,12 @@ public struct SafetyKernel: Sendable {
             sample: freshSample,
             forceMaximum: min(context.sessionForceLimit ?? configuration.idleForceLimit, cap),
             previousCeiling: previousCeiling,
+            pausedHoldForce: state == .paused ? pausedHoldForce : nil,
             articulationDeclared: context.articulationDeclared)
-        let command = CommandEnvelope.clamp(demand.command, inputs, configuration: configuration)
-        previousCeiling = command.forceCeiling
-        return command
+        let clamped = CommandEnvelope.clamp(demand.command, inputs, configuration: configuration)
+        previousCeiling = clamped.command.forceCeiling
+        tensionMayRise = clamped.tensionMayRise
+        return clamped.command
     }
 
     /// True while any condition is present or any latched alarm is active.
@@ -216,6 +229,12 @@ public struct SafetyKernel: Sendable {
             state = target
             events.append(.transition(from: from, to: target, cause: event, actions: actions,
                                       operatorIdentity: operatorIdentity, at: now))
+            if actions.contains(.holdTension) {
+                let measured = freshSample?.measuredForce ?? previousCeiling
+                pausedHoldForce = max(.zero, min(previousCeiling, measured.isFinite ? measured : .zero))
+            } else if target != .paused {
+                pausedHoldForce = nil
+            }
             if actions.contains(.disableDrive) { driveLatchedOff = true }
             if actions.contains(.rearmDrive) { driveLatchedOff = false }
             if actions.contains(.acknowledgeAlarms) {

@@ -75,6 +75,14 @@ public struct TherapyLimits: Sendable, Hashable, Codable {
     public var maximumSessionDuration: Seconds
     /// Plausible patient body weights; outside it the planner refuses.
     public var patientWeightRange: ClosedRange<Kilograms>
+    /// The planner never targets a force closer to the session's effective
+    /// limit than this share of it (or `limitApproachMinimum`, whichever is
+    /// larger): a hold the limit has capped sits just below it, so the
+    /// controller's overshoot and the load cell's noise stay under the
+    /// limit (docs/safety.md, H1: the effective limit is never exceeded).
+    public var limitApproachFraction: Double
+    /// The smallest distance between a planned force and the effective limit.
+    public var limitApproachMinimum: Newtons
 
     public init(
         lumbar: Region = .lumbarDefault,
@@ -90,7 +98,9 @@ public struct TherapyLimits: Sendable, Hashable, Codable {
         lateralTiltRange: ClosedRange<Degrees> = Degrees(-20)...Degrees(20),
         rotationRange: ClosedRange<Degrees> = Degrees(-15)...Degrees(15),
         maximumSessionDuration: Seconds = 3600,
-        patientWeightRange: ClosedRange<Kilograms> = Kilograms(30)...Kilograms(200)
+        patientWeightRange: ClosedRange<Kilograms> = Kilograms(30)...Kilograms(200),
+        limitApproachFraction: Double = 0.025,
+        limitApproachMinimum: Newtons = 3.5
     ) {
         self.lumbar = lumbar
         self.cervical = cervical
@@ -106,6 +116,15 @@ public struct TherapyLimits: Sendable, Hashable, Codable {
         self.rotationRange = rotationRange
         self.maximumSessionDuration = maximumSessionDuration
         self.patientWeightRange = patientWeightRange
+        self.limitApproachFraction = limitApproachFraction
+        self.limitApproachMinimum = limitApproachMinimum
+    }
+
+    /// The highest force the planner targets in a session whose effective
+    /// limit is `limit`: below it by `limitApproachFraction` of it, at least
+    /// `limitApproachMinimum`.
+    public func highestTarget(underLimit limit: Newtons) -> Newtons {
+        max(.zero, limit - max(limit * limitApproachFraction, limitApproachMinimum))
     }
 
     /// The documented safe defaults.

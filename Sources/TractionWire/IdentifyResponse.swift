@@ -39,7 +39,7 @@ public struct WireAxisRange: Sendable, Hashable {
 ///
 /// | offset | type      | field                                  | unit   |
 /// |--------|-----------|----------------------------------------|--------|
-/// | 0      | u8        | flags (bit 0 simulated table)          | -      |
+/// | 0      | u8        | flags (bit 0 simulated table, bit 1 redundant force channel) | - |
 /// | 1      | u8        | reserved, 0                            | -      |
 /// | 2      | u16       | telemetry rate (>= 1)                  | Hz     |
 /// | 4      | u16       | maximum lease (>= 1)                   | ms     |
@@ -59,8 +59,13 @@ public struct IdentifyResponse: Sendable, Hashable {
     public static let payloadLengths = (fixedLength + 2)...(fixedLength + maximumAxisCount * axisRecordLength
         + 2 + 2 * maximumTextLength)
     static let simulatedBit: UInt8 = 1 << 0
+    static let redundantForceChannelBit: UInt8 = 1 << 1
+    static let definedFlags = simulatedBit | redundantForceChannelBit
 
     public var simulated: Bool
+    /// The table's `redundant_force_cN` is a second, independent force
+    /// measurement (protocol revision 1.1, section 11.2.1), not an estimate.
+    public var redundantForceChannel: Bool
     public var telemetryRateHertz: UInt16
     public var maximumLeaseMilliseconds: UInt16
     public var maximumForceCentinewtons: Int32
@@ -69,10 +74,11 @@ public struct IdentifyResponse: Sendable, Hashable {
     public var firmwareVersion: String
     public var serialNumber: String
 
-    public init(simulated: Bool, telemetryRateHertz: UInt16, maximumLeaseMilliseconds: UInt16,
+    public init(simulated: Bool, redundantForceChannel: Bool = false, telemetryRateHertz: UInt16, maximumLeaseMilliseconds: UInt16,
                 maximumForceCentinewtons: Int32, maximumTravelMicrometres: Int32, axes: [WireAxisRange],
                 firmwareVersion: String, serialNumber: String) {
         self.simulated = simulated
+        self.redundantForceChannel = redundantForceChannel
         self.telemetryRateHertz = telemetryRateHertz
         self.maximumLeaseMilliseconds = maximumLeaseMilliseconds
         self.maximumForceCentinewtons = maximumForceCentinewtons
@@ -107,7 +113,7 @@ public struct IdentifyResponse: Sendable, Hashable {
 
     func encodePayload(into bytes: inout [UInt8]) throws(WireEncodingError) {
         do { try validate() } catch { throw .invalidMessage(.identifyResponse, error) }
-        bytes.append(simulated ? Self.simulatedBit : 0)
+        bytes.append((simulated ? Self.simulatedBit : 0) | (redundantForceChannel ? Self.redundantForceChannelBit : 0))
         bytes.append(0)
         bytes.appendLittleEndian(telemetryRateHertz)
         bytes.appendLittleEndian(maximumLeaseMilliseconds)
@@ -126,10 +132,11 @@ public struct IdentifyResponse: Sendable, Hashable {
 
     init(payload reader: inout PayloadReader) throws(PayloadError) {
         let flags = try reader.read(UInt8.self, field: "flags")
-        if flags & ~Self.simulatedBit != 0 { throw .reservedBitsSet(field: "flags", value: UInt32(flags)) }
+        if flags & ~Self.definedFlags != 0 { throw .reservedBitsSet(field: "flags", value: UInt32(flags)) }
         let reserved = try reader.read(UInt8.self, field: "reserved")
         if reserved != 0 { throw .reservedBitsSet(field: "reserved", value: UInt32(reserved)) }
         simulated = flags & Self.simulatedBit != 0
+        redundantForceChannel = flags & Self.redundantForceChannelBit != 0
         telemetryRateHertz = try reader.read(UInt16.self, field: "telemetry_rate_hz")
         maximumLeaseMilliseconds = try reader.read(UInt16.self, field: "maximum_lease_ms")
         maximumForceCentinewtons = try reader.read(Int32.self, field: "maximum_force_cN")
@@ -173,7 +180,8 @@ extension IdentifyResponse {
             maximumTravel: Millimetres(Double(maximumTravelMicrometres) / WireUnits.micrometresPerMillimetre),
             lease: Seconds(Double(maximumLeaseMilliseconds) / WireUnits.millisecondsPerSecond),
             telemetryRateHertz: Double(telemetryRateHertz),
-            simulated: simulated)
+            simulated: simulated,
+            redundantForceChannel: redundantForceChannel)
     }
 
     /// The wire form of `identity` (the emulator's side).
@@ -191,6 +199,7 @@ extension IdentifyResponse {
         }
         self.init(
             simulated: identity.simulated,
+            redundantForceChannel: identity.redundantForceChannel,
             telemetryRateHertz: try WireUnits.uint16(identity.telemetryRateHertz, scale: 1, field: "telemetry rate (Hz)",
                                                      allowed: 1...UInt16.max),
             maximumLeaseMilliseconds: try WireUnits.uint16(identity.lease.value, scale: WireUnits.millisecondsPerSecond,

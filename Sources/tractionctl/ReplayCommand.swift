@@ -21,6 +21,10 @@ struct ReplayCommand: ParsableCommand {
             Fault spec (docs/replay.md): TIME:FAULT[=VALUE][/DURATION], comma-separated, \
             e.g. 30s:patient-switch,45s:cough=80N,2min:stuck-sensor/10s.
             Faults: \(FaultSpecParser.faultNames.joined(separator: ", ")).
+
+            Action spec: TIME:ACTION[=VALUE], comma-separated, what a clinician did, \
+            e.g. 60s:pause,2min:resume,3min:adjust=150N,5min:stop.
+            Actions: \(OperatorActionSpecParser.actionNames.joined(separator: ", ")).
             """
     )
 
@@ -45,6 +49,9 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "Faults and disturbances to inject (see above).")
     var faults: String?
 
+    @Option(help: "Operator actions to replay (see above).")
+    var actions: String?
+
     @Flag(help: "A calm patient: no random coughs, shifts or tensing.")
     var calm = false
 
@@ -64,6 +71,9 @@ struct ReplayCommand: ParsableCommand {
         }
         if let faults {
             do { _ = try FaultSpecParser.parse(faults) } catch { throw ValidationError(error.description) }
+        }
+        if let actions {
+            do { _ = try OperatorActionSpecParser.parse(actions) } catch { throw ValidationError(error.description) }
         }
     }
 
@@ -95,6 +105,7 @@ struct ReplayCommand: ParsableCommand {
         let request = ReplayRequest(
             plan: plan, seed: seed, rateHertz: rate,
             faults: try faults.map { try FaultSpecParser.parse($0) } ?? [],
+            operatorActions: try actions.map { try OperatorActionSpecParser.parse($0) } ?? [],
             engine: engine, plant: plantConfiguration)
 
         let showProgress = !output.json && isatty(STDERR_FILENO) == 1
@@ -166,10 +177,17 @@ enum ReplayText {
             }
         }
         if !report.faults.isEmpty { lines.append("Injected: \(report.faults.joined(separator: ", "))") }
+        if !report.actions.isEmpty {
+            lines.append("Actions:")
+            for action in report.actions {
+                lines.append("  \(clock(action.atSeconds))  \(action.action): \(action.outcome)")
+            }
+        }
         lines.append("Session: \(report.sessionEnd.replacingOccurrences(of: "_", with: " ")) after "
             + "\(clock(report.sessionDurationSeconds)) (planned \(clock(report.plannedDurationSeconds))); "
             + "table \(report.finalState), \(units.format(Newtons(max(0, report.finalForceNewtons)))) left; "
-            + "peak \(units.format(Newtons(report.peakForceNewtons)))")
+            + "peak \(units.format(Newtons(report.peakForceNewtons))) measured, "
+            + "\(units.format(Newtons(report.truePeakForceNewtons))) true")
         if let chart { lines.append("Chart: \(chart)") }
         return lines.joined(separator: "\n")
     }

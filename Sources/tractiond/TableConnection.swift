@@ -80,15 +80,11 @@ struct TableConnection {
     }
 
     private static func describe(_ error: TableLinkError) -> String {
-        switch error {
-        case .protocolVersionMismatch(let host, let table):
-            "protocol version mismatch: the host speaks \(host), the table \(table)"
-        case .handshakeTimedOut(let after):
-            "no handshake answer within \(Int(startupTimeout.value)) s (each attempt \(Int(after.milliseconds)) ms)"
-        case .linkLost(let silence):
-            "the link went silent for \(Int(silence.milliseconds)) ms"
-        case .transport(let reason):
-            reason
+        // Only the timeout reads differently here: the daemon retried for
+        // its whole start-up window, not one handshake.
+        if case .handshakeTimedOut(let after) = error {
+            return "no handshake answer within \(Int(startupTimeout.value)) s (each attempt \(Int(after.milliseconds)) ms)"
         }
+        return error.description
     }
 }

@@ -92,7 +92,12 @@ import TractionSafety
         await propertyCheck(count: 200, input: Self.genome) { genes in
             var configuration = Self.configuration(genes, stretch: 0)
             var limits = configuration.limits
-            limits.safety.overForceToleranceMinNewtons = min(limits.safety.overForceToleranceMinNewtons, 10)
+            limits.safety.overForceToleranceMinNewtons = max(1, min(limits.safety.overForceToleranceMinNewtons, 10))
+            limits.safety.overForceToleranceFraction = max(limits.safety.overForceToleranceFraction, 0.01)
+            limits.safety.plausibilityToleranceMinNewtons = min(limits.safety.plausibilityToleranceMinNewtons,
+                                                                limits.safety.overForceToleranceMinNewtons / 2)
+            limits.safety.plausibilityToleranceFraction = min(limits.safety.plausibilityToleranceFraction,
+                                                              limits.safety.overForceToleranceFraction / 2)
             limits.lumbar.forceCapNewtons = max(limits.lumbar.forceCapNewtons, limits.safety.idleForceLimitNewtons + 1)
             limits.safety.overrunHardBudget = max(limits.safety.overrunHardBudget, limits.safety.overrunBudget + 1)
             limits.defaultReleaseRateNewtonsPerSecond = min(limits.defaultReleaseRateNewtonsPerSecond,

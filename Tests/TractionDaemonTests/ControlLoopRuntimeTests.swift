@@ -18,9 +18,13 @@ struct ControlLoopRuntimeTests {
     }
 
     @Test func tareIsRefusedWithTensionOnTheCable() throws {
-        // A load cell reading 17 N at rest: above the 15 N slack force, yet
-        // within what the self-test accepts, so the table becomes ready.
-        let rig = try RuntimeRig { $0.faults.sensors.loadCellOffsetError = 17 }
+        // Both force channels reading 17 N at rest: above the 15 N slack
+        // force, yet within what the self-test accepts (they agree), so the
+        // table becomes ready.
+        let rig = try RuntimeRig {
+            $0.faults.sensors.loadCellOffsetError = 17
+            $0.faults.sensors.redundantOffsetError = 17
+        }
         #expect(rig.wait { $0.state == .ready }, "state \(rig.runtime.snapshot.state), events \(rig.events.suffix(12))")
         let reply = try #require(rig.send(.tare))
         guard case .refused(.tensionPresent(let measured)) = reply.outcome else {
@@ -61,7 +65,7 @@ struct ControlLoopRuntimeTests {
         #expect(start.outcome == .accepted)
         #expect(start.state == .treating)
         let adjust = try #require(rig.send(.adjust(holdForce: 1000)))
-        #expect(adjust.detail == .holdForce(requested: 1000, granted: plan.effectiveLimit.force))
+        #expect(adjust.detail == .holdForce(requested: 1000, granted: plan.highestTarget))
         let stop = try #require(rig.send(.stop))
         #expect(stop.detail == .stopped(wasRunning: true))
         #expect(stop.state == .releasing)

@@ -36,7 +36,7 @@ private final class PtyTable {
     }
 
     static let identity = IdentifyResponse(
-        simulated: true, telemetryRateHertz: 250, maximumLeaseMilliseconds: 100,
+        simulated: true, redundantForceChannel: true, telemetryRateHertz: 250, maximumLeaseMilliseconds: 100,
         maximumForceCentinewtons: 90_000, maximumTravelMicrometres: 200_000, axes: [],
         firmwareVersion: "pty-1", serialNumber: "PTY-0001")
 

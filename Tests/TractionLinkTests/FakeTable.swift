@@ -44,7 +44,7 @@ final class FakeTable {
     }
 
     static let identity = IdentifyResponse(
-        simulated: true, telemetryRateHertz: 500, maximumLeaseMilliseconds: 100,
+        simulated: true, redundantForceChannel: true, telemetryRateHertz: 500, maximumLeaseMilliseconds: 100,
         maximumForceCentinewtons: 90_000, maximumTravelMicrometres: 200_000, axes: [],
         firmwareVersion: "fake-1", serialNumber: "FAKE-0001")
 

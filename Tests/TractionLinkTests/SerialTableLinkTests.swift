@@ -89,6 +89,24 @@ import TractionWire
         #expect(!heard.contains { $0.message.type == .command })
     }
 
+    @Test func aTableWithoutASecondForceChannelIsRefusedByNameAndHearsNoCommand() throws {
+        let table = try FakeTable()
+        var identity = FakeTable.identity
+        identity.redundantForceChannel = false
+        let link = try SerialTableLink.to(table, clock: ManualClock())
+        defer { link.close() }
+        let identifying = BackgroundIdentify(link)
+        _ = try #require(try table.awaitFrame(.identifyRequest))
+        try table.send(.identifyResponse(identity))
+        let refusal = TableLinkError.unsuitableTable(.noRedundantForceChannel)
+        #expect(identifying.value == .failure(refusal))
+        #expect(refusal.description.contains("second, independent channel"))
+        #expect(refusal.description.contains("H4"))
+        #expect(throws: refusal) { try link.send(DriveCommand(driveEnabled: true, forceCeiling: 100), at: .origin) }
+        let heard = try table.read(for: 0.150)
+        #expect(!heard.contains { $0.message.type == .command })
+    }
+
     @Test func everyCommandCarriesItsLeaseCappedAtTheTablesMaximum() throws {
         let table = try FakeTable()
         var identity = FakeTable.identity

@@ -40,13 +40,25 @@ import TractionPlant
         #expect(rig.telemetry.redundantForce.value > frozen.value + 20, "the redundant estimate still sees it")
     }
 
-    @Test func loadCellGainErrorMakesItDisagreeWithTheRedundantEstimate() throws {
+    @Test func loadCellGainErrorMakesItDisagreeWithTheRedundantChannel() throws {
         var rig = try ClosedLoopRig(configuration: .still())
         rig.link.plant.faults.sensors.loadCellGainError = -0.3
-        try rig.hold(200, for: 25)
-        // The loop holds the faulty reading at 200 N; the cable really carries ≈ 286 N.
+        try rig.hold(200, for: 25, ceiling: 600)
+        // A loop closed on channel A alone holds the faulty reading at 200 N;
+        // the cable really carries ≈ 286 N, and channel B says so.
         #expect(abs(rig.telemetry.loadCellForce.value - 200) < 5)
-        #expect(rig.telemetry.redundantForce.value > 250)
+        #expect(rig.telemetry.redundantForce.value > 270)
+        #expect(abs(rig.telemetry.redundantForce.value - rig.link.plant.trueCableForce.value) < 3)
+    }
+
+    @Test func theTablesCeilingJudgesTheLargerChannelSoALowLoadCellCannotPullPastIt() throws {
+        var rig = try ClosedLoopRig(configuration: .still())
+        rig.link.plant.faults.sensors.loadCellGainError = -0.3
+        try rig.hold(200, for: 25, ceiling: 240)
+        // Channel A reads 30 % low and asks for more, but channel B reaches
+        // the ceiling first: the table stops pulling (and pays out above it).
+        #expect(rig.link.plant.trueCableForce.value <= 240 + 1)
+        #expect(rig.telemetry.loadCellForce.value < 175)
     }
 
     @Test func injectedDriveFaultIsReportedAndCutsDrivePower() throws {

@@ -64,8 +64,9 @@ import TractionPlant
         try rig.hold(300, for: 25)
         let lowered = DriveCommand(driveEnabled: true, tractionVelocity: 0, forceCeiling: 150)
         try rig.repeatCommand(lowered, for: 5)
-        let configuration = rig.link.plant.configuration
-        #expect(rig.telemetry.loadCellForce.value <= 150 + configuration.drive.ceilingReleaseMargin.value)
+        // The table's own force limiter brings the force back to the ceiling.
+        #expect(rig.telemetry.measuredForce.value <= 150 + 2)
+        #expect(rig.link.plant.trueCableForce.value <= 150 + 1)
     }
 
     @Test func emergencyReleaseBringsForceBelowTenPercentWithinOneSecond() throws {

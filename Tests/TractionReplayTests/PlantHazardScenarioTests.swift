@@ -117,7 +117,7 @@ import TractionTherapy
         var run = try Self.rig()
         Self.play(&run, until: 20)
         let forceAtStall = run.plant.trueCableForce
-        run.linkStalled = true
+        run.link.stalled = true
         let lost = try #require(Self.ticks(&run, limit: 50) { $0.engine.kernel.alarms[.linkLost].active })
         #expect(lost <= 13, "link loss after \(lost) ticks")
         #expect(run.engine.state == .fault)
@@ -165,5 +165,37 @@ import TractionTherapy
             run.now = run.now + Seconds(0.004)
         }
         #expect(engine.state == .ready)
+    }
+
+    @Test func aPauseHoldsItsForceAndAResumeToAHigherHoldClimbsAtThePhasesRampRate() throws {
+        var run = try Self.rig()
+        Self.play(&run, until: 18)
+        #expect(run.engine.plannerOutput?.activity == .hold)
+        var log = EngineEventLog()
+        #expect(run.engine.pause(by: "clinician", at: run.now, into: &log) == .accepted)
+        let held = try #require(run.engine.kernel.pausedHoldForce)
+        // A higher hold set during the pause waits for the resume.
+        #expect(run.engine.adjust(holdForce: 140, by: "clinician", at: run.now, into: &log) == .accepted)
+        var highest = Newtons.zero
+        for _ in 0..<(30 * 250) {
+            run.advance()
+            highest = max(highest, run.plant.trueCableForce)
+        }
+        #expect(highest <= held + 1.5, "paused at \(held), rose to \(highest)")
+        #expect((run.plant.trueCableForce - held).magnitude <= held * 0.02)
+
+        #expect(run.engine.resume(by: "clinician", at: run.now, into: &log) == .accepted)
+        let rate = try #require(run.engine.plannerOutput?.recoveryRate)
+        #expect(rate == 15, "demo.yaml ramps up at 15 N/s")
+        var forces: [Newtons] = []
+        for _ in 0..<(5 * 250) {
+            run.advance()
+            forces.append(run.plant.trueCableForce)
+        }
+        // Every second climbs at most the ramp rate (3 N for the loop's lag and noise).
+        for start in stride(from: 0, to: forces.count - 250, by: 25) {
+            #expect(forces[start + 250] - forces[start] <= Newtons(rate.value + 3))
+        }
+        #expect(forces.last! > Newtons(135), "the new hold is reached")
     }
 }

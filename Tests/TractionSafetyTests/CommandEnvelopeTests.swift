@@ -14,12 +14,12 @@ struct CommandEnvelopeTests {
                        previousCeiling: Newtons = 10) -> EnvelopeInputs {
         EnvelopeInputs(policy: state.policy, driveLatchedOff: false, alarmBlocks: blocks,
                        sample: Telemetry(loadCellForce: force, redundantForce: force), forceMaximum: 300,
-                       previousCeiling: previousCeiling, articulationDeclared: false)
+                       previousCeiling: previousCeiling, pausedHoldForce: nil, articulationDeclared: false)
     }
 
     @Test func noPullOutsideTreating() {
         for state in InterlockState.allCases where state != .treating {
-            let command = CommandEnvelope.clamp(Self.greedy.command, Self.inputs(state), configuration: .init())
+            let command = CommandEnvelope.clamp(Self.greedy.command, Self.inputs(state), configuration: .init()).command
             #expect(command.tractionVelocity <= .zero, "\(state)")
             #expect(command.forceCeiling <= 10, "\(state): the ceiling may not rise")
         }
@@ -27,7 +27,7 @@ struct CommandEnvelopeTests {
 
     @Test func pullInTreatingIsBoundedBySpeedCeilingAndLease() {
         let configuration = SafetyConfiguration()
-        let command = CommandEnvelope.clamp(Self.greedy.command, Self.inputs(.treating), configuration: configuration)
+        let command = CommandEnvelope.clamp(Self.greedy.command, Self.inputs(.treating), configuration: configuration).command
         #expect(command.tractionVelocity == configuration.maximumTractionSpeed)
         #expect(command.forceCeiling <= 10 + configuration.maximumForceRate * configuration.tickPeriod)
         #expect(command.lease == configuration.maximumCommandLease)
@@ -35,13 +35,13 @@ struct CommandEnvelopeTests {
 
     @Test func noPullAtOrAboveTheEnvelopeMaximum() {
         let command = CommandEnvelope.clamp(Self.greedy.command, Self.inputs(.treating, force: 300, previousCeiling: 300),
-                                            configuration: .init())
+                                            configuration: .init()).command
         #expect(command.tractionVelocity <= .zero)
         #expect(command.forceCeiling <= 300)
     }
 
     @Test func noPullWhileAnAlarmBlocks() {
-        let command = CommandEnvelope.clamp(Self.greedy.command, Self.inputs(.treating, blocks: true), configuration: .init())
+        let command = CommandEnvelope.clamp(Self.greedy.command, Self.inputs(.treating, blocks: true), configuration: .init()).command
         #expect(command.tractionVelocity <= .zero)
         #expect(command.angleVelocities == .zero)
     }
@@ -49,7 +49,7 @@ struct CommandEnvelopeTests {
     @Test func noPullWithoutFreshTelemetry() {
         var inputs = Self.inputs(.treating)
         inputs.sample = nil
-        let command = CommandEnvelope.clamp(Self.greedy.command, inputs, configuration: .init())
+        let command = CommandEnvelope.clamp(Self.greedy.command, inputs, configuration: .init()).command
         #expect(command.tractionVelocity <= .zero)
         #expect(command.angleVelocities == .zero)
     }
@@ -59,7 +59,7 @@ struct CommandEnvelopeTests {
         for (state, profile) in expected {
             var demand = Self.greedy.command
             demand.driveEnabled = false
-            let command = CommandEnvelope.clamp(demand, Self.inputs(state), configuration: .init())
+            let command = CommandEnvelope.clamp(demand, Self.inputs(state), configuration: .init()).command
             #expect(command.releaseProfile == profile, "\(state)")
             #expect(command.tractionVelocity == .zero, "\(state)")
             #expect(command.driveEnabled == (state != .releasing), "\(state): drive kept on to release")
@@ -70,7 +70,7 @@ struct CommandEnvelopeTests {
         for state in InterlockState.allCases {
             var inputs = Self.inputs(state)
             inputs.driveLatchedOff = true
-            let command = CommandEnvelope.clamp(Self.greedy.command, inputs, configuration: .init())
+            let command = CommandEnvelope.clamp(Self.greedy.command, inputs, configuration: .init()).command
             #expect(!command.driveEnabled, "\(state)")
             #expect(command.tractionVelocity == .zero && command.angleVelocities == .zero, "\(state)")
         }
@@ -80,7 +80,7 @@ struct CommandEnvelopeTests {
         let demand = DriveCommand(driveEnabled: true, tractionVelocity: MillimetresPerSecond(.nan),
                                   angleVelocities: AngleRates(flexion: DegreesPerSecond(.infinity)),
                                   forceCeiling: Newtons(.nan), lease: Seconds(.infinity))
-        let command = CommandEnvelope.clamp(demand, Self.inputs(.treating), configuration: .init())
+        let command = CommandEnvelope.clamp(demand, Self.inputs(.treating), configuration: .init()).command
         #expect(command.tractionVelocity == .zero)
         #expect(command.angleVelocities.flexion == .zero)
         #expect(command.forceCeiling == .zero)
@@ -90,7 +90,7 @@ struct CommandEnvelopeTests {
     @Test func controllerMayAlwaysAskToRelease() {
         var demand = Self.greedy.command
         demand.releaseProfile = .emergency
-        let command = CommandEnvelope.clamp(demand, Self.inputs(.paused), configuration: .init())
+        let command = CommandEnvelope.clamp(demand, Self.inputs(.paused), configuration: .init()).command
         #expect(command.releaseProfile == .emergency)
         #expect(command.tractionVelocity == .zero)
     }

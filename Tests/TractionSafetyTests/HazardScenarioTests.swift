@@ -153,6 +153,47 @@ struct HazardScenarioTests {
         #expect(harness.lastCommand.releaseProfile == .normal)
     }
 
+    @Test func aLoadCellReadingLowIsJudgedByTheLargerChannelForOverForce() {
+        var harness = Self.treating(at: 250)
+        // Channel A reads 60 N low; channel B sees the true 340 N.
+        harness.telemetry.loadCellForce = 280
+        harness.telemetry.redundantForce = 340
+        harness.tick()
+        harness.tick()
+        #expect(harness.kernel.alarms[.forceOverLimit].active, "limit 300 + tolerance 30 passed on channel B")
+        #expect(harness.state == .releasing || harness.state == .fault)
+        #expect(harness.lastCommand.releaseProfile != .none)
+    }
+
+    @Test func forceChannelsDisagreeingByMoreThanTheToleranceFaultWithinThirtyMilliseconds() {
+        var harness = Self.treating(at: 59)
+        // 6 N apart at 59 N: above max(4 %, 5 N), below the 10 N H1 tolerance.
+        harness.telemetry.loadCellForce = 53
+        harness.telemetry.redundantForce = 59
+        let ticks = harness.ticks(upTo: 50) { $0.state == .fault }
+        let bound = Int((harness.configuration.plausibilityDetectionTime / harness.period).rounded(.up)) + 1
+        #expect(ticks.map { $0 <= bound } == true, "faulted after \(ticks ?? -1) ticks, bound \(bound)")
+        #expect(harness.kernel.alarms[.forceSensorImplausible].active)
+        // Within the tolerance the channels are healthy.
+        var healthy = Self.treating(at: 59)
+        healthy.telemetry.loadCellForce = 55
+        healthy.telemetry.redundantForce = 59
+        #expect(healthy.ticks(upTo: 100) { $0.state != .treating } == nil)
+    }
+
+    @Test func aFrozenRedundantChannelIsStuckLikeAFrozenLoadCell() {
+        var harness = Self.treating(at: 100)
+        harness.telemetry.tractionVelocity = 5
+        // Channel A lives (noise of ±0.3 N); channel B repeats 100 N exactly.
+        var sign = 1.0
+        let ticks = harness.ticks(upTo: 60, until: { $0.state == .fault }) { world in
+            sign = -sign
+            world.telemetry.loadCellForce = Newtons(100 + 0.3 * sign)
+        }
+        #expect(ticks.map { Double($0) * harness.period.value <= 0.100 } == true)
+        #expect(harness.kernel.alarms[.forceSensorStuck].active)
+    }
+
     // MARK: H5 link
 
     @Test func staleTelemetryWarnsAfterTwoPeriodsAndHoldsTension() {
@@ -170,6 +211,64 @@ struct HazardScenarioTests {
         harness.telemetryArrives = true
         harness.tick()
         #expect(!harness.kernel.alarms[.telemetryStale].active)
+    }
+
+    @Test func staleTelemetryHoldsTheCeilingAndStopsTheTableWithoutPayingOut() {
+        var harness = Self.treating(at: 250)
+        harness.rampCeiling(to: 300)
+        let ceiling = harness.lastCommand.forceCeiling
+        #expect(ceiling == 300)
+        harness.demand.command.forceCeiling = 400
+        harness.telemetryArrives = false
+        // Whatever the controller asks while the readings are late: hold.
+        for demand: MillimetresPerSecond in [5, -20, 0, -3, 8, -8] {
+            harness.demand.command.tractionVelocity = demand
+            harness.tick()
+            guard harness.kernel.alarms[.telemetryStale].active else { continue }
+            #expect(harness.lastCommand.tractionVelocity == .zero, "no pull and no blind pay-out")
+            #expect(harness.lastCommand.forceCeiling == ceiling, "the ceiling neither rises nor drops")
+            #expect(harness.lastCommand.releaseProfile == .none)
+        }
+        #expect(harness.kernel.alarms[.telemetryStale].active)
+        harness.telemetryArrives = true
+        harness.demand.command.tractionVelocity = 1
+        harness.tick()
+        #expect(!harness.kernel.alarms[.telemetryStale].active)
+        #expect(harness.lastCommand.forceCeiling == ceiling)
+    }
+
+    @Test func aPauseRestoresTensionUpToTheForceItHeldAndNeverAbove() {
+        var harness = Self.treating(at: 120)
+        harness.rampCeiling(to: 300)
+        harness.demand.command.tractionVelocity = 2
+        harness.tick()
+        harness.command(.pause)
+        harness.tick()
+        #expect(harness.state == .paused)
+        let held = try! #require(harness.kernel.pausedHoldForce)
+        #expect(held == 120)
+        // The patient creeps: the force falls, and the table may take it up.
+        harness.setForce(115)
+        harness.tick()
+        #expect(harness.lastCommand.tractionVelocity > .zero)
+        #expect(harness.lastCommand.forceCeiling <= held)
+        // Back at the held force: no further pull, the ceiling stays there.
+        harness.setForce(120.5)
+        harness.tick()
+        #expect(harness.lastCommand.tractionVelocity <= .zero)
+        #expect(harness.lastCommand.forceCeiling <= held)
+        // An alarm that blocks tension blocks the restoring too.
+        harness.setForce(110)
+        harness.telemetry.loadCellForce = 110
+        harness.telemetry.redundantForce = 110
+        harness.context.deadlineMissed = true
+        for _ in 0...harness.configuration.overrunBudget { harness.tick() }
+        #expect(harness.kernel.alarms[.controlLoopOverrun].active)
+        harness.tick()
+        #expect(harness.lastCommand.tractionVelocity <= .zero)
+        harness.context.deadlineMissed = false
+        harness.command(.resume)
+        #expect(harness.kernel.pausedHoldForce == nil || harness.state == .paused)
     }
 
     @Test func telemetrySilentForFiftyMillisecondsLatchesLinkFault() {

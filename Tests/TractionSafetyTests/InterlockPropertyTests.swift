@@ -34,7 +34,7 @@ struct InterlockPropertyTests {
         #expect(pulled)
     }
 
-    @Test func tensionRisesOnlyInTreatingAndWithinTheEnvelope() async {
+    @Test func tensionRisesOnlyInTreatingOrBackToThePausedForceAndWithinTheEnvelope() async {
         await propertyCheck(count: Self.sequences, input: Self.steps) { codes in
             var world = RandomWorld()
             for code in codes {
@@ -47,12 +47,18 @@ struct InterlockPropertyTests {
                 let step = harness.configuration.maximumForceRate * harness.configuration.tickPeriod
                 #expect(command.forceCeiling - before.forceCeiling <= step + 1e-9)
                 if command.tractionVelocity > .zero || command.forceCeiling > before.forceCeiling {
-                    #expect(harness.state == .treating)
+                    #expect(harness.state == .treating || harness.state == .paused)
                     #expect(!harness.kernel.alarmsBlockTensionIncrease)
                     #expect(command.releaseProfile == .none && command.driveEnabled)
                 }
+                if harness.state == .paused {
+                    // A pause restores what creep takes, never more than it held.
+                    let held = try #require(harness.kernel.pausedHoldForce)
+                    #expect(command.forceCeiling <= held)
+                    if command.tractionVelocity > .zero { #expect(harness.telemetry.measuredForce < held) }
+                }
                 if command.tractionVelocity > .zero {
-                    #expect(harness.telemetry.loadCellForce < limit)
+                    #expect(harness.telemetry.measuredForce < limit)
                 }
             }
         }

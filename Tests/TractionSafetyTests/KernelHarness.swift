@@ -127,4 +127,12 @@ extension KernelHarness {
         }
         return nil
     }
+
+    /// Ticks while the controller asks for `ceiling` until the kernel's
+    /// ramp (H3) has brought the force ceiling there.
+    mutating func rampCeiling(to ceiling: Newtons) {
+        demand.command.forceCeiling = ceiling
+        let ticksNeeded = Int((ceiling / (configuration.maximumForceRate * configuration.tickPeriod)).rounded(.up)) + 2
+        for _ in 0..<(2 * ticksNeeded) where lastCommand.forceCeiling < ceiling { tick() }
+    }
 }

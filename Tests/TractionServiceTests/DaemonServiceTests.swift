@@ -45,7 +45,9 @@ struct DaemonServiceTests {
         #expect(try rig.result(.sessionResume) == ["state": "treating"])
         let adjust = try rig.result(.sessionAdjust, ["max_force_n": 5000])
         #expect(adjust["requested_n"] == 5000)
-        #expect(adjust["granted_n"]?.numberValue == limit)
+        // Granted just below the limit (TherapyLimits.highestTarget): the
+        // force approaches the limit from below and never crosses it.
+        #expect(adjust["granted_n"]?.numberValue == limit - max(limit * 0.025, 3.5))
         #expect(rig.error(.sessionAdjust, ["max_force_n": -3])?.code == .invalidForce)
         let stop = try rig.result(.sessionStop)
         #expect(stop == ["state": "releasing", "was_running": true])
@@ -142,7 +144,7 @@ struct DaemonServiceTests {
                                                     "max_force_n": 100])
         #expect(plan["limit_source"] == "operator_maximum")
         #expect(plan["effective_limit_n"] == 100)
-        #expect(plan["peak_n"] == 100)
+        #expect(plan["peak_n"] == 96.5, "the plan's highest target sits 3.5 N below the limit")
         #expect(plan["limits"]?.arrayValue?.contains(["source": "operator_maximum", "force_n": 100]) == true)
     }
 
@@ -211,7 +213,11 @@ struct DaemonServiceTests {
 
     /// Tension on the cable stays TENSION_PRESENT, with the measured force.
     @Test func aTareWithTensionOnTheCableStaysTensionPresent() throws {
-        let rig = try ServiceRig(prepare: { $0.faults.sensors.loadCellOffsetError = 17 })
+        // Both force channels read 17 N: tension the self-test tolerates.
+        let rig = try ServiceRig(prepare: {
+            $0.faults.sensors.loadCellOffsetError = 17
+            $0.faults.sensors.redundantOffsetError = 17
+        })
         #expect(rig.waitForState("ready"))
         let error = try #require(rig.error(.deviceTare))
         #expect(error.code == .tensionPresent)

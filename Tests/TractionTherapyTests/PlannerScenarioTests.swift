@@ -109,15 +109,16 @@ struct PlannerScenarioTests {
         #expect(state.advance(to: at(43)).targetAngles.flexion == 14)
     }
 
-    @Test func adjustingAboveTheEffectiveLimitIsClampedToIt() throws {
+    @Test func adjustingAboveTheEffectiveLimitIsClampedJustBelowIt() throws {
         let plan = try plan(weight: 60)
         let limit = plan.effectiveLimit.force
         #expect(plan.effectiveLimit.source == .bodyWeightFraction)
         var state = PlannerState(plan: plan, startingAt: start)
-        #expect(state.apply(OperatorEvent(at: at(25), .adjustHoldForce(500))) == .clampedToLimit(limit))
+        #expect(state.apply(OperatorEvent(at: at(25), .adjustHoldForce(500))) == .clampedToLimit(plan.highestTarget))
         var peak = Newtons.zero
         for tenth in 250...1500 { peak = max(peak, state.advance(to: at(Double(tenth) / 10)).targetForce) }
-        #expect(peak == limit)
+        #expect(peak == plan.highestTarget)
+        #expect(peak < limit)
     }
 
     @Test func stopStartsTheFinalReleaseAndNothingRaisesItAfterwards() throws {
@@ -159,7 +160,8 @@ struct PlannerScenarioTests {
         #expect(capped.effectiveLimit.source == .operatorMaximum)
         #expect(capped.effectiveLimit.force == 150)
         #expect(capped.effectiveLimit.candidates.contains(LimitCandidate(source: .operatorMaximum, force: 150)))
-        #expect(capped.peakForce == 150, "the 200 N holds are lowered to the operator's 150 N")
+        #expect(capped.peakForce == capped.highestTarget, "the 200 N holds are lowered below the operator's 150 N")
+        #expect(capped.highestTarget == 150 - 150 * 0.025)
         // Above the other caps it changes nothing but is still listed.
         let loose = try plan(weight: 100, operatorMaximum: 800)
         #expect(loose.effectiveLimit.source == .programMaximum)
@@ -194,8 +196,11 @@ struct PlannerScenarioTests {
         let plan = try plan(weight: 35)
         let holds = plan.timeline.filter { $0.activity == .hold }
         let rests = plan.timeline.filter { $0.activity == .rest }
-        #expect(holds.allSatisfy { $0.endForce == plan.effectiveLimit.force })
-        #expect(rests.allSatisfy { abs($0.endForce.value - plan.effectiveLimit.force.value / 2) < 1e-9 })
+        // Clamped just below the limit, so the force approaches it from below.
+        #expect(plan.highestTarget < plan.effectiveLimit.force)
+        #expect(plan.highestTarget == plan.program.limits.highestTarget(underLimit: plan.effectiveLimit.force))
+        #expect(holds.allSatisfy { $0.endForce == plan.highestTarget })
+        #expect(rests.allSatisfy { abs($0.endForce.value - plan.highestTarget.value / 2) < 1e-9 })
     }
 
     @Test func planRefusesImplausibleWeightAndTheWrongRegion() throws {

@@ -84,7 +84,7 @@ import TractionDevice
         let identity = TableIdentity(
             protocolVersion: 1, firmwareVersion: "emu-0.1", serialNumber: "SIM-1",
             angleAxes: [AngleAxisRange(axis: .rotation, minimum: -20, maximum: 20, maximumRate: 2.5)],
-            maximumForce: 900, maximumTravel: 250, lease: 0.1, telemetryRateHertz: 500, simulated: true)
+            maximumForce: 900, maximumTravel: 250, lease: 0.1, telemetryRateHertz: 500, simulated: true, redundantForceChannel: true)
         #expect(try IdentifyResponse(identity).identity == identity)
     }
 
@@ -92,7 +92,7 @@ import TractionDevice
         let axis = AngleAxisRange(axis: .flexion, minimum: 0, maximum: 30, maximumRate: 5)
         let identity = TableIdentity(
             protocolVersion: 1, firmwareVersion: "x", serialNumber: "y", angleAxes: [axis, axis],
-            maximumForce: 900, maximumTravel: 250, lease: 0.1, telemetryRateHertz: 500, simulated: true)
+            maximumForce: 900, maximumTravel: 250, lease: 0.1, telemetryRateHertz: 500, simulated: true, redundantForceChannel: true)
         let message = try IdentifyResponse(identity)
         #expect(throws: WireEncodingError.invalidMessage(.identifyResponse, .invalidValue(field: "axis_code", value: 1))) {
             try FrameEncoder.frame(.identifyResponse(message), sequence: 0)

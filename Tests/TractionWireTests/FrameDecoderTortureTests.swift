@@ -157,10 +157,13 @@ import Testing
             let stream = Self.stream(seed: seed, count: 8)
             var frames = try stream.frames.map { try FrameEncoder.frame($0.message, sequence: $0.sequence) }
             let victim = Int.random(in: 0..<frames.count, using: &random)
-            // Corrupt 1 to 4 bytes of the victim (its delimiter excluded),
-            // possibly into 0x00, which splits it into several runs.
+            // Corrupt 1 to 4 distinct bytes of the victim (its delimiter
+            // excluded), possibly into 0x00, which splits it into several
+            // runs. Distinct, so that two flips never cancel out.
+            var corrupted = Set<Int>()
             for _ in 0..<Int.random(in: 1...4, using: &random) {
                 let position = Int.random(in: 0..<(frames[victim].count - 1), using: &random)
+                guard corrupted.insert(position).inserted else { continue }
                 frames[victim][position] ^= UInt8.random(in: 1...255, using: &random)
             }
             var decoder = FrameDecoder()

@@ -13,7 +13,7 @@ enum SpecExamples {
     static let all: [Example] = [
         Example(name: "identify-request", sequence: 0, message: .identifyRequest),
         Example(name: "identify-response", sequence: 0, message: .identifyResponse(IdentifyResponse(
-            simulated: false, telemetryRateHertz: 500, maximumLeaseMilliseconds: 100,
+            simulated: false, redundantForceChannel: true, telemetryRateHertz: 500, maximumLeaseMilliseconds: 100,
             maximumForceCentinewtons: 90_000, maximumTravelMicrometres: 300_000,
             axes: [
                 WireAxisRange(axis: .flexion, minimumMillidegrees: -10_000, maximumMillidegrees: 35_000,

@@ -42,7 +42,7 @@ extension RandomNumberGenerator {
                                           maximumRateMillidegreesPerSecond: Int32.random(in: 1...Int32.max, using: &self)))
             }
             return .identifyResponse(IdentifyResponse(
-                simulated: Bool.random(using: &self), telemetryRateHertz: UInt16.random(in: 1...UInt16.max, using: &self),
+                simulated: Bool.random(using: &self), redundantForceChannel: Bool.random(using: &self), telemetryRateHertz: UInt16.random(in: 1...UInt16.max, using: &self),
                 maximumLeaseMilliseconds: UInt16.random(in: 1...UInt16.max, using: &self),
                 maximumForceCentinewtons: Int32.random(in: 1...Int32.max, using: &self),
                 maximumTravelMicrometres: Int32.random(in: 1...Int32.max, using: &self), axes: axes,

@@ -76,7 +76,9 @@ struct DaemonCommandTests {
         #expect(adjust.status == 0, "\(adjust.standardError)")
         #expect(adjust.standardOutput.contains("Hold force 100.0 N (10.2 kg)"))
         let clamped = try daemon.ctl(["adjust", "--max-force", "400"])
-        #expect(clamped.standardOutput.contains("the session's limit allows 150 N"))
+        // The demo's 150 N limit allows a hold of at most 146 N: the force
+        // approaches the limit from below.
+        #expect(clamped.standardOutput.contains("the session's limit allows 146 N"))
 
         let alarms = try daemon.ctl(["alarms"])
         #expect(alarms.standardOutput == "No active alarms.\n")

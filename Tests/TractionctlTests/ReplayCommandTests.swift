@@ -5,7 +5,8 @@ import Testing
 @Suite("tractionctl replay")
 struct ReplayCommandTests {
     struct Report: Decodable {
-        struct Alarm: Decodable { var code: String; var priority: String }
+        struct Alarm: Decodable { var code: String; var priority: String; var raisedSeconds: Double }
+        struct Action: Decodable { var atSeconds: Double; var action: String; var outcome: String }
         struct Phase: Decodable { var phase: Int; var holdRmsErrorPercent: Double?; var meetsTrackingGoals: Bool? }
         var program: String
         var simulated: Bool
@@ -15,6 +16,10 @@ struct ReplayCommandTests {
         var sessionDurationSeconds: Double
         var alarms: [Alarm]
         var phases: [Phase]
+        var effectiveLimitNewtons: Double
+        var peakForceNewtons: Double
+        var truePeakForceNewtons: Double
+        var actions: [Action]
     }
 
     func report(_ arguments: [String]) throws -> (Int32, Report?) {
@@ -67,5 +72,60 @@ struct ReplayCommandTests {
         #expect(result.status == 64)
         #expect(result.standardError.contains(
             "--rate 249 refused: must be from 250 to 1000 Hz (the safety kernel needs a tick of at most 4 ms)."))
+    }
+
+    // The defects of the adversarial review, replayed from the command line
+    // (docs/safety.md names the sweeps that prove their bounds in general).
+
+    @Test func aLoadCellReading20NLowAtA40kgCervicalHoldIsNamedAndNeverOverPulls() throws {
+        let (status, decoded) = try report(["Config/programs/cervical-intermittent-flexion.yaml", "--weight", "40",
+                                            "--faults", "30s:sensor-offset=-20N"])
+        let report = try #require(decoded)
+        #expect(status == 0)
+        let alarm = try #require(report.alarms.first { $0.code == "FORCE_SENSOR_IMPLAUSIBLE" })
+        #expect(alarm.raisedSeconds - 30 <= 0.1, "named within 100 ms (H4)")
+        #expect(report.sessionEnd == "interrupted")
+        // Limit 58.8 N, H1 tolerance 10 N: before, the true force reached 81 N.
+        #expect(report.truePeakForceNewtons <= report.effectiveLimitNewtons)
+    }
+
+    @Test func aStuckLoadCellInALumbarHoldAt150kgIsNamedBeforeTheForceLeavesTheTolerance() throws {
+        let (_, decoded) = try report(["Config/programs/lumbar-regressive.yaml", "--weight", "150",
+                                       "--faults", "30s:stuck-sensor"])
+        let report = try #require(decoded)
+        // While the frozen reading matches the force nothing is wrong yet;
+        // the fault is named once the force moves (here the hold's end), and
+        // the true force never passes the limit (the larger channel rules).
+        #expect(report.truePeakForceNewtons <= report.effectiveLimitNewtons)
+        #expect(report.alarms.contains { ["FORCE_SENSOR_IMPLAUSIBLE", "FORCE_SENSOR_STUCK"].contains($0.code) })
+        #expect(report.sessionEnd == "interrupted")
+    }
+
+    @Test func aSixteenMillisecondTelemetryGapHoldsTheForceAndTheSessionGoesOn() throws {
+        let (_, decoded) = try report(["Config/programs/lumbar-intermittent-standard.yaml", "--weight", "80", "--calm",
+                                       "--faults", "30s:telemetry-gap/16ms,200s:telemetry-delay=30ms/2s,"
+                                           + "300s:frame-loss=0.2%/30s"])
+        let report = try #require(decoded)
+        #expect(report.sessionEnd == "completed")
+        #expect(report.alarms.allSatisfy { $0.code == "TELEMETRY_STALE" }, "\(report.alarms.map(\.code))")
+        #expect(report.alarms.contains { $0.code == "TELEMETRY_STALE" })
+    }
+
+    @Test func operatorActionsReplayWithTheirOutcomes() throws {
+        let (status, decoded) = try report(["Config/programs/demo.yaml", "--weight", "75", "--calm",
+                                            "--actions", "18s:pause,30s:resume,32s:resume,40s:adjust=100N,45s:stop"])
+        let report = try #require(decoded)
+        #expect(status == 0)
+        #expect(report.actions.map(\.action) == ["pause", "resume", "resume", "adjust=100.0N", "stop"])
+        #expect(report.actions[0].outcome == "accepted")
+        #expect(report.actions[2].outcome.hasPrefix("refused: NOT_ALLOWED_IN_STATE"), "\(report.actions[2])")
+        #expect(report.sessionEnd == "stopped_by_operator")
+    }
+
+    @Test func aMalformedActionSpecIsAUsageErrorThatNamesTheItem() throws {
+        let result = try TractionctlRunner.run(["replay", "Config/programs/demo.yaml", "--weight", "75",
+                                                "--actions", "18s:pause,30s:wiggle"])
+        #expect(result.status == 64)
+        #expect(result.standardError.contains("action spec item 2 \"30s:wiggle\": unknown action"))
     }
 }

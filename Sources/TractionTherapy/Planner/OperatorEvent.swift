@@ -8,7 +8,7 @@ public enum OperatorCommand: Sendable, Hashable, Codable {
     case resume
     /// Make this the hold force of the current cycle; every later hold (and
     /// every rest given as a percentage) scales by the same ratio. Clamped
-    /// to the effective limit. A running hold or rest ramps to its new level
+    /// to the plan's highest target, just below the effective limit. A running hold or rest ramps to its new level
     /// and then restarts its full time.
     case adjustHoldForce(Newtons)
     /// Start the final release now.
@@ -29,7 +29,7 @@ public struct OperatorEvent: Sendable, Hashable, Codable {
 /// What the planner did with a command.
 public enum OperatorEventOutcome: Sendable, Hashable {
     case applied
-    /// An adjustment above the effective limit, applied at the limit.
+    /// An adjustment above the plan's highest target, applied at it.
     case clampedToLimit(Newtons)
     case ignored(IgnoredReason)
 
@@ -66,5 +66,9 @@ public struct PlannerOutput: Sendable, Hashable {
     public var limitSource: LimitSource
     /// The operator's hold scale (1 until an adjustment).
     public var holdScale: Double
+    /// The fastest the force may climb back to the target after tension was
+    /// held back (a pause, stale readings, an alarm that held tension): the
+    /// current phase's ramp-up rate, within the therapy maximum.
+    public var recoveryRate: NewtonsPerSecond
     public var isFinished: Bool
 }

@@ -93,6 +93,7 @@ public struct PlannerState: Sendable {
             effectiveLimit: plan.effectiveLimit.force,
             limitSource: plan.effectiveLimit.source,
             holdScale: holdScale,
+            recoveryRate: plan.compiler.recoveryRate(of: plan.templates[active.templateIndex]),
             isFinished: isFinished)
     }
 
@@ -147,8 +148,7 @@ public struct PlannerState: Sendable {
     }
 
     private mutating func adjust(to requested: Newtons) -> OperatorEventOutcome {
-        let limit = plan.effectiveLimit.force
-        let granted = Swift.min(requested, limit)
+        let granted = Swift.min(requested, plan.highestTarget)
         let templateIndex = active.templateIndex
         let template = plan.templates[templateIndex]
         guard template.referenceHold.value > 0 else { return .ignored(.invalidForce) }

@@ -163,6 +163,25 @@ struct SessionCompiler: Sendable {
         return total
     }
 
+    /// The fastest the force may climb back to this template's targets after
+    /// the session held it back (a pause, stale readings, an alarm that held
+    /// tension): the peak rate of the phase's own ramp up, as a ramp from
+    /// zero to the cycle's hold would play it, within the therapy maximum.
+    /// Every rising segment of the phase climbs at most this fast, so a
+    /// setpoint limited to it never holds a planned ramp back.
+    func recoveryRate(of template: SegmentTemplate) -> NewtonsPerSecond {
+        let rate: Double
+        switch template.rampUp.speed {
+        case .rate(let perSecond):
+            rate = perSecond.value
+        case .duration(let duration):
+            rate = template.referenceHold.value * template.rampUp.shape.peakSlopeFactor / duration.value
+        }
+        let fastest = limits.maximumRampRate.value
+        guard rate.isFinite, rate > 0 else { return limits.maximumRampRate }
+        return NewtonsPerSecond(Swift.min(rate, fastest))
+    }
+
     /// Force changes below this are treated as none (no ramp is played).
     static let negligibleForceChange: Newtons = 1e-6
 

@@ -35,6 +35,10 @@ public struct SessionPlan: Sendable {
     public let program: ValidatedProgram
     public let patient: PatientParameters
     public let effectiveLimit: EffectiveLimit
+    /// The highest force the planner targets: just below the effective limit
+    /// (`TherapyLimits.highestTarget(underLimit:)`), so the force approaches
+    /// the limit from below and never crosses it.
+    public let highestTarget: Newtons
     /// The session's length when no operator event intervenes.
     public let totalDuration: Seconds
     /// The highest target force the session plans.
@@ -57,7 +61,8 @@ public struct SessionPlan: Sendable {
             throw .invalidOperatorMaximum(operatorMaximum)
         }
         let limit = EffectiveLimit(program: program.program, patient: patient, limits: limits)
-        let compiler = SessionCompiler(limits: limits, forceLimit: limit.force)
+        let highestTarget = limits.highestTarget(underLimit: limit.force)
+        let compiler = SessionCompiler(limits: limits, forceLimit: highestTarget)
         let templates = compiler.templates(for: program.program, initialAngles: patient.initialAngles)
         let total = compiler.remainingNanoseconds(from: 0, in: templates, startForce: .zero,
                                                   startAngles: patient.initialAngles, holdScale: 1)
@@ -68,6 +73,7 @@ public struct SessionPlan: Sendable {
         self.program = program
         self.patient = patient
         self.effectiveLimit = limit
+        self.highestTarget = highestTarget
         self.templates = templates
         self.compiler = compiler
         self.totalNanoseconds = total
