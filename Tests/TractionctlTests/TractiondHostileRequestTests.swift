@@ -1,0 +1,36 @@
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Single lines that a peer written from docs/control-protocol.md alone sent
+/// and that once ended the daemon (issue 13). Each goes as it was sent, over
+/// the real socket, to a real `tractiond --simulate`; the daemon must answer
+/// with the documented error and keep running.
+@Suite("tractiond answers hostile lines and keeps running", .serialized)
+struct TractiondHostileRequestTests {
+    static func error(_ response: [String: Any]) -> (code: String, message: String, data: [String: Any])? {
+        guard let error = response["error"] as? [String: Any], let data = error["data"] as? [String: Any] else {
+            return nil
+        }
+        return (data["code"] as? String ?? "", error["message"] as? String ?? "", data)
+    }
+
+    /// The daemon still runs and still answers.
+    static func expectAlive(_ daemon: SimulatedDaemon, _ client: ControlClient,
+                            sourceLocation: SourceLocation = #_sourceLocation) throws {
+        #expect(daemon.process.isRunning, "the daemon died:\n\(daemon.output)", sourceLocation: sourceLocation)
+        #expect(try client.result("status")["state"] as? String != nil, sourceLocation: sourceLocation)
+    }
+
+    @Test func auditListOnAFreshDaemonAnswersAnEmptyList() throws {
+        let daemon = try SimulatedDaemon()
+        defer { daemon.stop() }
+        let client = try ControlClient(path: daemon.socketPath)
+        let response = try client.exchange(line: #"{"jsonrpc":"2.0","id":1,"method":"audit.list"}"#)
+        #expect((response["result"] as? [String: Any])?["entries"] as? [Any] != nil)
+        #expect(((response["result"] as? [String: Any])?["entries"] as? [Any])?.isEmpty == true)
+        try Self.expectAlive(daemon, client)
+    }
+}
