@@ -76,6 +76,22 @@ public enum ControlJSON {
         }
     }
 
+    /// Checks the params of a method that takes none: absent, null or `{}`.
+    public static func expectNoParams(_ params: JSONValue?) throws(ControlError) {
+        switch params {
+        case nil, .null?:
+            return
+        case .object(let members)?:
+            if let unknown = members.keys.min() {
+                throw ControlError(.invalidParams, "unknown parameter \"\(unknown)\"",
+                                   data: ["field": .string(unknown), "reason": "unknown parameter"])
+            }
+        case let other?:
+            throw ControlError(.invalidParams, "params must be an object, not \(other.typeName)",
+                               data: ["field": "params", "reason": "not an object"])
+        }
+    }
+
     /// An INVALID_PARAMS error for a value that decoded but is out of range.
     public static func invalid(_ field: String, _ reason: String) -> ControlError {
         ControlError(.invalidParams, "parameter \"\(field)\": \(reason)",

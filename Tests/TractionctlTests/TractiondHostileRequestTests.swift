@@ -33,4 +33,25 @@ struct TractiondHostileRequestTests {
         #expect(((response["result"] as? [String: Any])?["entries"] as? [Any])?.isEmpty == true)
         try Self.expectAlive(daemon, client)
     }
+
+    @Test func paramsOnAMethodThatTakesNoneAreInvalidParamsNamingTheMember() throws {
+        let daemon = try SimulatedDaemon()
+        defer { daemon.stop() }
+        let client = try ControlClient(path: daemon.socketPath)
+        let methods = ["status", "device.info", "programs.list", "alarms.list", "session.pause", "session.resume",
+                       "faults.reset", "device.tare", "config.reload"]
+        let cases: [(params: String, field: String)] = [(#"{"x":1}"#, "x"), ("[1]", "params"), ("7", "params"),
+                                                       (#""s""#, "params"), ("true", "params")]
+        for method in methods {
+            for (params, field) in cases {
+                let line = #"{"jsonrpc":"2.0","id":"\#(method)","method":"\#(method)","params":\#(params)}"#
+                let response = try client.exchange(line: line)
+                #expect(response["id"] as? String == method)
+                let error = Self.error(response)
+                #expect(error?.code == "INVALID_PARAMS", "\(line)")
+                #expect(error?.data["field"] as? String == field, "\(line)")
+            }
+        }
+        try Self.expectAlive(daemon, client)
+    }
 }
