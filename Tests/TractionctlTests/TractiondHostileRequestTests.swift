@@ -54,4 +54,32 @@ struct TractiondHostileRequestTests {
         }
         try Self.expectAlive(daemon, client)
     }
+
+    @Test func anAbsurdHoldForceDuringTreatmentIsClampedAndTheTreatmentGoesOn() throws {
+        let daemon = try SimulatedDaemon()
+        defer { daemon.stop() }
+        let client = try ControlClient(path: daemon.socketPath)
+        let plan = try client.result("session.arm", TractiondSocketTests.demo)
+        let limit = try #require(plan["effective_limit_n"] as? Double)
+        #expect(try client.result("session.start", ["confirm": false])["state"] as? String == "treating")
+
+        let adjusted = try client.exchange(line: #"{"jsonrpc":"2.0","id":1,"method":"session.adjust","params":{"max_force_n":1e19}}"#)
+        let result = try #require(adjusted["result"] as? [String: Any], "\(adjusted)")
+        #expect(result["requested_n"] as? Double == 1e19)
+        #expect(result["granted_n"] as? Double == limit)
+        #expect(daemon.waitUntil(upTo: 10) { daemon.output.contains("asked 9223372036854775807 N, granted") },
+                "the log line saturates instead of trapping:\n\(daemon.output)")
+
+        let infinite = Self.error(try client.exchange(
+            line: #"{"jsonrpc":"2.0","id":2,"method":"session.adjust","params":{"max_force_n":1e400}}"#))
+        #expect(infinite?.code == "INVALID_PARAMS")
+        #expect(infinite?.data["field"] as? String == "max_force_n")
+        let negative = Self.error(try client.exchange(
+            line: #"{"jsonrpc":"2.0","id":3,"method":"session.adjust","params":{"max_force_n":-1e300}}"#))
+        #expect(negative?.code == "INVALID_FORCE")
+
+        try Self.expectAlive(daemon, client)
+        #expect(try client.result("status")["state"] as? String == "treating", "the session is still running")
+        #expect(try client.result("session.stop")["was_running"] as? Bool == true)
+    }
 }
