@@ -55,6 +55,32 @@ struct TractiondHostileRequestTests {
         try Self.expectAlive(daemon, client)
     }
 
+    @Test func anAbsurdPatientWeightIsRefusedWithTheWeightInTheReason() throws {
+        let daemon = try SimulatedDaemon()
+        defer { daemon.stop() }
+        let client = try ControlClient(path: daemon.socketPath)
+        for method in ["session.preview", "session.arm"] {
+            for (weight, shown) in [("1e20", "1e+20 kg"), ("-1e20", "-1e+20 kg"), ("1e300", "1e+300 kg")] {
+                let line = #"{"jsonrpc":"2.0","id":1,"method":"\#(method)","params":"#
+                    + #"{"program":"demo","patient":{"reference":"P-1","weight_kg":\#(weight)}}}"#
+                let error = Self.error(try client.exchange(line: line))
+                if weight.hasPrefix("-") {
+                    #expect(error?.code == "INVALID_PARAMS")
+                    #expect(error?.data["field"] as? String == "patient.weight_kg")
+                } else {
+                    #expect(error?.code == "PLAN_REFUSED", "\(line)")
+                    #expect((error?.data["reason"] as? String)?.contains("patient weight \(shown) is outside 30-200 kg")
+                        == true, "\(error?.message ?? "no error")")
+                }
+            }
+            let infinite = Self.error(try client.exchange(line: #"{"jsonrpc":"2.0","id":2,"method":"\#(method)","params":"#
+                + #"{"program":"demo","patient":{"reference":"P-1","weight_kg":1e400}}}"#))
+            #expect(infinite?.code == "INVALID_PARAMS")
+            #expect(infinite?.data["field"] as? String == "patient.weight_kg")
+        }
+        try Self.expectAlive(daemon, client)
+    }
+
     @Test func anAbsurdHoldForceDuringTreatmentIsClampedAndTheTreatmentGoesOn() throws {
         let daemon = try SimulatedDaemon()
         defer { daemon.stop() }
