@@ -108,4 +108,23 @@ struct TractiondHostileRequestTests {
         #expect(try client.result("status")["state"] as? String == "treating", "the session is still running")
         #expect(try client.result("session.stop")["was_running"] as? Bool == true)
     }
+
+    @Test func aHoldTimeOf1e20SecondsIsAProgramErrorAtItsLineAndColumn() throws {
+        let daemon = try SimulatedDaemon()
+        defer { daemon.stop() }
+        let client = try ControlClient(path: daemon.socketPath)
+        let program = "name: absurd\nregion: lumbar\nlimits:\n  body_weight_fraction: 50 %\n  maximum_force: 400 N\n"
+            + "phases:\n  - mode: static\n    hold_force: 200 N\n    hold_time: 1e20 s\n"
+        for method in ["session.preview", "session.arm"] {
+            let error = try #require(try client.errorCode(method, [
+                "program_text": program, "patient": ["reference": "P-1", "weight_kg": 75],
+            ]))
+            #expect(error.code == "PROGRAM_INVALID")
+            let diagnostics = error.data["diagnostics"] as? [String] ?? []
+            #expect(diagnostics == ["program_text:9:16: error: phases[1].hold_time: longer than the longest session "
+                + "(found \"1e20 s\"; allowed: a duration above 0 s and at most 3600 s (the longest session)) "
+                + "[DURATION_TOO_LONG]"])
+        }
+        try Self.expectAlive(daemon, client)
+    }
 }
