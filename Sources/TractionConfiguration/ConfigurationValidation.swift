@@ -259,6 +259,7 @@ extension ConfigurationChecker {
             for (index, group) in groups.enumerated() { groupName("socket.roles.\(role)[\(index)]", group) }
         }
         range("socket.max_clients", socket.maxClients, 1...1024)
+        range("socket.reserved_clients", socket.reservedClients, 0...1024)
         range("socket.max_message_bytes", socket.maxMessageBytes, 1024...1_048_576, "bytes")
         range("socket.client_queue_bytes", socket.clientQueueBytes, 4096...16_777_216, "bytes")
         atMost("socket.max_message_bytes", Double(socket.maxMessageBytes), "socket.client_queue_bytes",

@@ -38,7 +38,8 @@ enum ServiceLoop {
         roles[.admin] = configuration.socket.roles.admin
         let serverConfiguration = ControlServerConfiguration(
             socketPath: socketPath, socketGroup: configuration.socket.group, roleGroups: roles,
-            maxClients: configuration.socket.maxClients, maxMessageBytes: configuration.socket.maxMessageBytes,
+            maxClients: configuration.socket.maxClients, reservedClients: configuration.socket.reservedClients,
+            maxMessageBytes: configuration.socket.maxMessageBytes,
             clientQueueBytes: configuration.socket.clientQueueBytes, daemonUID: getuid(),
             serviceInterval: Seconds(serviceIntervalSeconds))
         let handler = ControlServiceHandler(service: service) { _ in supervisor.tick() }
