@@ -49,6 +49,9 @@ public final class DaemonService {
     /// What is wrong with the state directory, for `status.records_problem`.
     public internal(set) var recordsProblem: String?
     var deferredReload: ServiceReload?
+    /// A reload's socket settings applied when no sink was at hand (SIGHUP
+    /// without a server); the next `serviceTick` with a sink applies them.
+    var pendingSocketSettings: ServiceSocketSettings?
     var reloadEngineRequest: UInt64?
 
     public var onReady: (() -> Void)?
@@ -189,7 +192,7 @@ public final class DaemonService {
                 respond(.success(ControlJSON.value(RecordsResult(sessions: records.newest(limit)))))
             case .configReload:
                 try ControlJSON.expectNoParams(params)
-                respond(.success(ControlJSON.value(try reloadConfiguration(by: caller))))
+                respond(.success(ControlJSON.value(try reloadConfiguration(by: caller, sink: sink))))
             case .subscribe, .unsubscribe, .auditList:
                 // The server answers these itself.
                 throw ControlError(.methodNotFound, "\(method.rawValue) is served by the socket server",
@@ -225,7 +228,11 @@ public final class DaemonService {
             readyAnnounced = true
             onReady?()
         }
-        applyDeferredReloadIfIdle(snapshot)
+        applyDeferredReloadIfIdle(snapshot, sink: sink)
+        if let settings = pendingSocketSettings, let sink {
+            pendingSocketSettings = nil
+            sink.reconfigureSocket(settings)
+        }
     }
 
     /// Asks the control loop to stop any session (SIGTERM, SIGINT); the

@@ -59,7 +59,9 @@ final class DaemonSupervisor {
     /// session stopped, the release waited for, then `finished`.
     func requestShutdown() { shutdownRequested = true }
 
-    func tick() {
+    /// - Parameter sink: the control socket's server, when there is one: a
+    ///   SIGHUP reload applies its socket roles to it at once.
+    func tick(sink: NotificationSink? = nil) {
         let now = MonotonicClock.now()
         let snapshot = service.runtime.snapshot
         announceReadiness(snapshot)
@@ -69,7 +71,7 @@ final class DaemonSupervisor {
             lastStatus = now
             printStatus(snapshot)
         }
-        if reloadRequested.exchange(false, ordering: .relaxed) { reload() }
+        if reloadRequested.exchange(false, ordering: .relaxed) { reload(sink: sink) }
         let timeUp = stopAfter.map { now - startedAt >= Seconds($0) } ?? false
         if stopRequestedAt == nil && (terminationRequested.load(ordering: .relaxed) || shutdownRequested || timeUp) {
             stopRequestedAt = now
@@ -204,9 +206,9 @@ final class DaemonSupervisor {
         try? notifier.watchdog()
     }
 
-    private func reload() {
+    private func reload(sink: NotificationSink?) {
         log("\(prefix)SIGHUP: reading the configuration again")
-        service.handle(.configReload, params: nil, from: .daemon("tractiond (SIGHUP)"), sink: nil) { [self] result in
+        service.handle(.configReload, params: nil, from: .daemon("tractiond (SIGHUP)"), sink: sink) { [self] result in
             switch result {
             case .success(let value):
                 log("\(prefix)reload: applied \(value["applied"]?.boolValue ?? false), "

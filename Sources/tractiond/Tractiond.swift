@@ -268,8 +268,8 @@ struct Tractiond: ParsableCommand {
         let engineChanged = plan.betweenSessions.contains { $0.hasPrefix("limits.") }
         return .success(ServiceReload(
             engineConfiguration: engineChanged ? fresh.engineConfiguration() : nil,
-            programDirectories: fresh.programs.directories, restartNeeded: plan.needsRestart,
-            applicable: plan.canApplyBetweenSessions))
+            programDirectories: fresh.programs.directories, socket: ServiceLoop.socketSettings(fresh.socket),
+            restartNeeded: plan.needsRestart, applicable: plan.canApplyBetweenSessions))
     }
 
     /// The name of the invoking user's primary group (getgrgid(getgid())).
