@@ -133,7 +133,7 @@ struct ConfigurationChecker {
         let needed = loop.rateHertz * DaemonConfiguration.telemetryBitsPerFrame
         if loop.rateHertz.isFinite, needed > Double(baud) * DaemonConfiguration.telemetryLineShare {
             fail("loop.rate_hz", NumberText.format(loop.rateHertz),
-                 "telemetry at this rate needs \(Int(needed)) bit/s, more than 80 % of device.baud (\(baud)); "
+                 "telemetry at this rate needs \(NumberText.format(needed)) bit/s, more than 80 % of device.baud (\(baud)); "
                  + "raise device.baud")
         }
         range("loop.fifo_priority", loop.fifoPriority, 1...99)
