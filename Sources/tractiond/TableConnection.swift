@@ -84,9 +84,9 @@ struct TableConnection {
         case .protocolVersionMismatch(let host, let table):
             "protocol version mismatch: the host speaks \(host), the table \(table)"
         case .handshakeTimedOut(let after):
-            "no handshake answer within \(Int(startupTimeout.value)) s (each attempt \(Int(after.milliseconds)) ms)"
+            "no handshake answer within \(Int(saturating: startupTimeout.value)) s (each attempt \(Int(saturating: after.milliseconds)) ms)"
         case .linkLost(let silence):
-            "the link went silent for \(Int(silence.milliseconds)) ms"
+            "the link went silent for \(Int(saturating: silence.milliseconds)) ms"
         case .transport(let reason):
             reason
         }

@@ -171,7 +171,7 @@ struct Tractiond: ParsableCommand {
             // so their code is resident before the first tick (CodeWarmup).
             if let warmup = CodeWarmup.run(configuration: engineConfiguration) {
                 log("\(serial == nil ? "SIMULATED " : "")warm-up: \(warmup.scenarios) hazard scenarios replayed on a "
-                    + "virtual clock (\(warmup.ticks) ticks in \(Int((warmup.seconds * 1000).rounded())) ms), "
+                    + "virtual clock (\(warmup.ticks) ticks in \(Int(saturatingRounded: warmup.seconds * 1000)) ms), "
                     + "their code resident before the first tick; alarms raised: "
                     + warmup.alarms.joined(separator: ", "))
             } else {
@@ -183,7 +183,7 @@ struct Tractiond: ParsableCommand {
         // The control thread must end before the runtime goes, whichever way run() leaves.
         defer { runtime.stop() }
         let mode = runtime.controlThread?.realtimeMode.map(String.init(describing:)) ?? "unknown"
-        log("\(serial == nil ? "SIMULATED " : "")table \(identity.serialNumber), firmware \(identity.firmwareVersion); loop \(Int(rate)) Hz, \(mode)")
+        log("\(serial == nil ? "SIMULATED " : "")table \(identity.serialNumber), firmware \(identity.firmwareVersion); loop \(Int(saturatingRounded: rate)) Hz, \(mode)")
 
         let simulated = identity.simulated
         let prefix = simulated ? "SIMULATED " : ""
