@@ -343,7 +343,10 @@ let package = Package(
         // Runs the real tractionctl binary as a person would.
         .testTarget(
             name: "TractionctlTests",
-            dependencies: ["tractionctl", "tractiond", "TractionTherapy", "TractionDevice"],
+            dependencies: [
+                "tractionctl", "tractiond", "TractionTherapy", "TractionDevice",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
             // Golden help texts, read from the source tree by HelpGoldenTests.
             exclude: ["Golden"],
             swiftSettings: strictSwift

@@ -133,7 +133,7 @@ struct ConfigurationChecker {
         let needed = loop.rateHertz * DaemonConfiguration.telemetryBitsPerFrame
         if loop.rateHertz.isFinite, needed > Double(baud) * DaemonConfiguration.telemetryLineShare {
             fail("loop.rate_hz", NumberText.format(loop.rateHertz),
-                 "telemetry at this rate needs \(Int(needed)) bit/s, more than 80 % of device.baud (\(baud)); "
+                 "telemetry at this rate needs \(NumberText.format(needed)) bit/s, more than 80 % of device.baud (\(baud)); "
                  + "raise device.baud")
         }
         range("loop.fifo_priority", loop.fifoPriority, 1...99)
@@ -263,6 +263,7 @@ extension ConfigurationChecker {
             for (index, group) in groups.enumerated() { groupName("socket.roles.\(role)[\(index)]", group) }
         }
         range("socket.max_clients", socket.maxClients, 1...1024)
+        range("socket.reserved_clients", socket.reservedClients, 0...1024)
         range("socket.max_message_bytes", socket.maxMessageBytes, 1024...1_048_576, "bytes")
         range("socket.client_queue_bytes", socket.clientQueueBytes, 4096...16_777_216, "bytes")
         atMost("socket.max_message_bytes", Double(socket.maxMessageBytes), "socket.client_queue_bytes",

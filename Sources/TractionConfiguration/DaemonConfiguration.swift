@@ -129,6 +129,10 @@ public struct SocketSection: Sendable, Hashable, Codable {
     /// Unix groups whose members get each role. Root is always admin.
     public var roles = RoleGroups()
     public var maxClients = 128
+    /// Of `maxClients`, the connections kept for peers that may stop a
+    /// session (clinician and above): nobody in the socket's group can lock
+    /// a clinician's stop out by holding every connection.
+    public var reservedClients = 8
     /// Longest accepted request line, newline included.
     public var maxMessageBytes = 65_536
     /// Bytes queued for one client before it counts as slow and is dropped.
@@ -143,7 +147,8 @@ public struct SocketSection: Sendable, Hashable, Codable {
 
     public static func == (left: SocketSection, right: SocketSection) -> Bool {
         left.path == right.path && left.group == right.group && left.roles == right.roles
-            && left.maxClients == right.maxClients && left.maxMessageBytes == right.maxMessageBytes
+            && left.maxClients == right.maxClients && left.reservedClients == right.reservedClients
+            && left.maxMessageBytes == right.maxMessageBytes
             && left.clientQueueBytes == right.clientQueueBytes
     }
 
@@ -152,6 +157,7 @@ public struct SocketSection: Sendable, Hashable, Codable {
         hasher.combine(group)
         hasher.combine(roles)
         hasher.combine(maxClients)
+        hasher.combine(reservedClients)
         hasher.combine(maxMessageBytes)
         hasher.combine(clientQueueBytes)
     }
@@ -172,6 +178,7 @@ public struct SocketSection: Sendable, Hashable, Codable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case path, group, roles
         case maxClients = "max_clients"
+        case reservedClients = "reserved_clients"
         case maxMessageBytes = "max_message_bytes"
         case clientQueueBytes = "client_queue_bytes"
     }
@@ -184,6 +191,7 @@ public struct SocketSection: Sendable, Hashable, Codable {
         groupIsSet = container.contains(.group)
         rolesAreSet = container.contains(.roles)
         maxClients = try container.setting(.maxClients, default: maxClients)
+        reservedClients = try container.setting(.reservedClients, default: reservedClients)
         maxMessageBytes = try container.setting(.maxMessageBytes, default: maxMessageBytes)
         clientQueueBytes = try container.setting(.clientQueueBytes, default: clientQueueBytes)
     }

@@ -98,6 +98,6 @@ extension DaemonConfiguration {
 
     /// The control thread's request: SCHED_FIFO priority when `loop.realtime`.
     /// (Plain values; the daemon builds its `RealtimeRequest` from them.)
-    public var realtimeFIFOPriority: Int32? { loop.realtime ? Int32(loop.fifoPriority) : nil }
+    public var realtimeFIFOPriority: Int32? { loop.realtime ? Int32(clamping: loop.fifoPriority) : nil }
     public var handshakeTimeout: Seconds { Seconds(device.handshakeTimeoutSeconds) }
 }

@@ -27,7 +27,7 @@ extension DaemonConfiguration {
     /// other keys (device, loop, socket path and group, state directory,
     /// simulation) are bound to resources opened at start.
     public static let reloadableKeyPrefixes = [
-        "limits.", "programs.", "socket.roles.", "socket.max_clients", "socket.max_message_bytes",
+        "limits.", "programs.", "socket.roles.", "socket.max_clients", "socket.reserved_clients", "socket.max_message_bytes",
         "socket.client_queue_bytes",
     ]
 

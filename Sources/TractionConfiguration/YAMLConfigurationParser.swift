@@ -42,10 +42,33 @@ enum YAMLConfigurationParser {
         switch Tag.Name(rawValue: node.tag.rawValue) {
         case .null: return .null
         case .bool: return node.bool.map { .bool($0) } ?? .string(scalar.string)
-        case .int: return node.int.map { .integer($0) } ?? .string(scalar.string)
+        case .int: return integer(scalar.string).map { .integer($0) } ?? .string(scalar.string)
         case .float: return node.float.map { .float(Double($0)) } ?? .string(scalar.string)
         default: return .string(scalar.string)
         }
+    }
+
+    /// A YAML 1.1 integer read without Yams' constructor, whose base-60 form
+    /// ("1:30") multiplies with trapping arithmetic: an unquoted
+    /// `1:0:0:0:0:0:0:0:0:0:0` overflows Int and would end the daemon at a
+    /// reload. No key takes a base-60 number, so that form stays text (and
+    /// is reported as the wrong type); decimal, 0x, 0o, 0b and YAML 1.1's
+    /// leading-zero octal are read, nil when out of range.
+    static func integer(_ text: String) -> Int? {
+        var digits = Substring(text.replacingOccurrences(of: "_", with: ""))
+        guard !digits.contains(":") else { return nil }
+        var sign = ""
+        if let first = digits.first, first == "-" || first == "+" {
+            sign = first == "-" ? "-" : ""
+            digits = digits.dropFirst()
+        }
+        var radix = 10
+        for (prefix, base) in [("0x", 16), ("0o", 8), ("0b", 2)] where digits.hasPrefix(prefix) {
+            radix = base
+            digits = digits.dropFirst(2)
+        }
+        if radix == 10, digits.count > 1, digits.hasPrefix("0") { radix = 8 }
+        return Int(sign + digits, radix: radix)
     }
 
     private static func problem(for error: YamlError) -> ConfigurationProblem {

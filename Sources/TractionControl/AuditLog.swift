@@ -29,9 +29,12 @@ struct AuditLog {
         }
     }
 
-    /// Up to `limit` entries, newest first.
+    /// Up to `limit` entries, newest first; none from an empty list.
     func newest(_ limit: Int) -> [AuditEntry] {
-        let taken = min(limit, ring.count)
+        // An empty ring has no newest index (the modulus below would be 0),
+        // and every daemon starts with one.
+        let taken = max(0, min(limit, ring.count))
+        guard taken > 0 else { return [] }
         var result: [AuditEntry] = []
         result.reserveCapacity(taken)
         // The newest entry sits just before `oldest` (or last, before the ring wrapped).

@@ -51,8 +51,9 @@ public final class ControlServer {
     /// the directory is unsafe or the socket cannot be made.
     public init(configuration: ControlServerConfiguration, handler: any ControlRequestHandler,
                 groupDatabase: any GroupDatabase = SystemGroupDatabase()) throws(ControlServerError) {
-        precondition(configuration.maxClients > 0 && configuration.clientQueueBytes > 0
-            && configuration.maxQueuedControlRequests >= 0, "control server limits must be positive")
+        precondition(configuration.maxClients > 0 && configuration.reservedClients >= 0
+            && configuration.clientQueueBytes > 0 && configuration.maxQueuedControlRequests >= 0,
+                     "control server limits must be positive")
         self.configuration = configuration
         self.handler = handler
         roleResolver = RoleResolver(roleGroups: configuration.roleGroups, daemonUID: configuration.daemonUID,
@@ -95,15 +96,18 @@ public final class ControlServer {
     }
 
     /// Applies the `socket.*` keys that may change between sessions
-    /// (docs/configuration.md): connection limit, message and queue sizes
+    /// (docs/configuration.md): connection limits, message and queue sizes
     /// for connections made from now on; the role groups at once, for every
     /// connection (a removed group stops granting its role immediately).
-    public func reconfigure(roleGroups: [Role: [String]], maxClients: Int, maxMessageBytes: Int, clientQueueBytes: Int) {
+    public func reconfigure(roleGroups: [Role: [String]], maxClients: Int,
+                            reservedClients: Int = ControlServerConfiguration.defaultReservedClients,
+                            maxMessageBytes: Int, clientQueueBytes: Int) {
         assertOnServiceThread()
-        precondition(maxClients > 0 && maxMessageBytes >= 2 && clientQueueBytes > 0,
+        precondition(maxClients > 0 && reservedClients >= 0 && maxMessageBytes >= 2 && clientQueueBytes > 0,
                      "control server limits must be positive")
         configuration.roleGroups = roleGroups
         configuration.maxClients = maxClients
+        configuration.reservedClients = reservedClients
         configuration.maxMessageBytes = maxMessageBytes
         configuration.clientQueueBytes = clientQueueBytes
         roleResolver.roleGroups = roleGroups
@@ -203,10 +207,6 @@ public final class ControlServer {
             }
             _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
             _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK)
-            if clients.count >= configuration.maxClients {
-                refuseOverLimit(descriptor)
-                continue
-            }
             let credentials: PeerCredentials
             switch PeerCredentials.of(socket: descriptor) {
             case .success(let found): credentials = found
@@ -216,6 +216,10 @@ public final class ControlServer {
                 continue
             }
             let peer = roleResolver.identity(of: credentials)
+            guard makeRoom(for: peer) else {
+                refuseOverLimit(descriptor, peer: peer)
+                continue
+            }
             var hello = handler.hello(for: peer)
             hello.role = peer.role
             hello.uid = peer.uid
@@ -232,12 +236,62 @@ public final class ControlServer {
         }
     }
 
+    /// Whether `peer` gets a connection (docs/control-protocol.md, section 7,
+    /// "Limits"). A stop must always get through, so the role from
+    /// SO_PEERCRED decides: a peer that may stop a session (clinician and
+    /// above) takes any free slot, and when none is free the oldest
+    /// connection that could not stop one is closed for it (no role first,
+    /// then viewer); any other peer takes a slot only while such peers hold
+    /// fewer than `maxClients - reservedClients`.
+    private func makeRoom(for peer: PeerIdentity) -> Bool {
+        let limit = configuration.maxClients
+        if Self.mayStop(peer.role) {
+            if clients.count < limit { return true }
+            guard let victim = oldestConnectionThatCannotStop() else { return false }
+            evict(victim, toAdmit: peer)
+            return true
+        }
+        let reserve = min(configuration.reservedClients, limit - 1)
+        let heldByOthers = clients.values.count(where: { !Self.mayStop($0.peer.role) })
+        return clients.count < limit && heldByOthers < limit - reserve
+    }
+
+    static func mayStop(_ role: Role?) -> Bool { role.map { $0 >= ControlMethod.sessionStop.requiredRole } ?? false }
+
+    /// The connection to close for a peer that may stop a session: the
+    /// oldest without a role (it can do nothing but be refused), else the
+    /// oldest viewer's.
+    private func oldestConnectionThatCannotStop() -> ClientConnection? {
+        let candidates = clientOrder.compactMap { clients[$0] }.filter { !Self.mayStop($0.peer.role) }
+        return candidates.first { $0.peer.role == nil } ?? candidates.first
+    }
+
+    /// Tells the peer why (TOO_MANY_CLIENTS, id null) as far as its socket
+    /// takes the line now, then closes at once: the slot is needed now.
+    private func evict(_ client: ClientConnection, toAdmit peer: PeerIdentity) {
+        let role = client.peer.role?.rawValue ?? "none"
+        logSink("control: uid=\(client.peer.uid) pid=\(client.peer.pid) role=\(role) closed to make room for "
+            + "uid=\(peer.uid) pid=\(peer.pid) role=\(peer.role?.rawValue ?? "none"), who may stop a session "
+            + "(\(configuration.maxClients) connections at most)")
+        let error = ControlError(.tooManyClients,
+                                 "the daemon serves at most \(configuration.maxClients) connections and closed this one "
+                                     + "to make room for a user who may stop a session",
+                                 data: ["max_clients": .number(Double(configuration.maxClients))])
+        client.enqueue(RPCResponse.encodeLine(id: nil, error: error))
+        _ = client.flush()
+        disconnect(client)
+    }
+
     /// TOO_MANY_CLIENTS on a fresh socket (its buffer is empty, so the line
     /// fits), then close; the peer gets no `hello`.
-    private func refuseOverLimit(_ descriptor: Int32) {
-        let error = ControlError(.tooManyClients,
-                                 "the daemon serves at most \(configuration.maxClients) connections; close one and retry",
-                                 data: ["max_clients": .number(Double(configuration.maxClients))])
+    private func refuseOverLimit(_ descriptor: Int32, peer: PeerIdentity) {
+        let limit = configuration.maxClients
+        let reserve = min(configuration.reservedClients, limit - 1)
+        let message = Self.mayStop(peer.role) || reserve == 0
+            ? "the daemon serves at most \(limit) connections; close one and retry"
+            : "the daemon serves at most \(limit) connections and keeps \(reserve) of them for users who may stop "
+                + "a session; close one and retry"
+        let error = ControlError(.tooManyClients, message, data: ["max_clients": .number(Double(limit))])
         let line = RPCResponse.encodeLine(id: nil, error: error)
         _ = line.withUnsafeBytes { send(descriptor, $0.baseAddress!, $0.count, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT)) }
         Glibc.close(descriptor)

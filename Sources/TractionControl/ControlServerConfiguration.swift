@@ -40,6 +40,12 @@ public struct ControlServerConfiguration: Sendable {
     /// The groups that grant each role (`socket.roles`).
     public var roleGroups: [Role: [String]]
     public var maxClients: Int
+    /// Of `maxClients`, the connections kept for peers whose role may stop a
+    /// session (clinician and above), decided from SO_PEERCRED at accept:
+    /// peers without such a role may hold at most `maxClients -
+    /// reservedClients` (docs/control-protocol.md, section 7, "Limits").
+    /// Capped at `maxClients - 1`, so one slot is always open to everyone.
+    public var reservedClients: Int
     /// The longest line accepted, line feed included.
     public var maxMessageBytes: Int
     /// Unsent output one connection may hold before it is dropped as a slow consumer.
@@ -61,6 +67,10 @@ public struct ControlServerConfiguration: Sendable {
     /// Audit entries kept for `audit.list` (the oldest is forgotten first).
     public var auditCapacity: Int
 
+    /// Enough for the clinicians and technicians of one table's room, each
+    /// with a `watch` open and a second terminal to pause or stop from.
+    public static let defaultReservedClients = 8
+
     public static let defaultRoleGroups: [Role: [String]] = [
         .viewer: ["traction-view"], .clinician: ["traction-clinic"],
         .technician: ["traction-tech"], .admin: ["traction-admin"],
@@ -71,6 +81,7 @@ public struct ControlServerConfiguration: Sendable {
         socketGroup: String? = "traction",
         roleGroups: [Role: [String]] = ControlServerConfiguration.defaultRoleGroups,
         maxClients: Int = 128,
+        reservedClients: Int = ControlServerConfiguration.defaultReservedClients,
         maxMessageBytes: Int = 65_536,
         clientQueueBytes: Int = 262_144,
         incompleteLineTimeout: Seconds = 10,
@@ -84,6 +95,7 @@ public struct ControlServerConfiguration: Sendable {
         self.socketGroup = socketGroup
         self.roleGroups = roleGroups
         self.maxClients = maxClients
+        self.reservedClients = reservedClients
         self.maxMessageBytes = maxMessageBytes
         self.clientQueueBytes = clientQueueBytes
         self.incompleteLineTimeout = incompleteLineTimeout

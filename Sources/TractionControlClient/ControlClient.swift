@@ -196,8 +196,12 @@ public final class ControlClient {
         switch RPCIncoming.parse(line: line) {
         case .notification(NotificationMethod.hello, let params)?:
             // The version first: a future hello may not decode as this one.
-            if let version = params["protocol_version"]?.numberValue, Int(version) != Hello.currentProtocolVersion {
-                throw .unsupportedProtocol(version: Int(version))
+            if let version = params["protocol_version"]?.numberValue, version != Double(Hello.currentProtocolVersion) {
+                // Whatever number the peer sent; converted only when it is a whole Int.
+                guard let whole = Int(exactly: version) else {
+                    throw .badReply(detail: "hello: protocol_version \(version) is not a version number")
+                }
+                throw .unsupportedProtocol(version: whole)
             }
             do { return try ControlJSON.decode(params, as: Hello.self) } catch {
                 throw .badReply(detail: "hello: \(error.message)")
@@ -305,8 +309,12 @@ struct MonotonicDeadline {
     let nanoseconds: UInt64
 
     init(after seconds: Double) {
-        nanoseconds = Self.now() &+ UInt64(max(0, seconds) * 1e9)
+        nanoseconds = Self.now() &+ UInt64(min(max(0, seconds), Self.longestWaitSeconds) * 1e9)
     }
+
+    /// A timeout may be any number a person typed (`--timeout 1e300`);
+    /// a century is "for ever" here and keeps every conversion in range.
+    static let longestWaitSeconds = 3.15e9
 
     var remainingMilliseconds: Int64 {
         let now = Self.now()

@@ -21,8 +21,8 @@ public enum ControlJSON {
 
     /// One JSON line with its LF.
     public static func line(_ value: JSONValue) -> [UInt8] {
-        // Encoding a JSONValue cannot fail: it has no non-finite numbers
-        // unless a caller put one in, which is a defect we report as null.
+        // Encoding a JSONValue cannot fail (a non-finite number goes out as
+        // null); the fallback only keeps this total.
         var bytes = (try? lineEncoder.encode(value)).map { [UInt8]($0) } ?? Array("null".utf8)
         bytes.append(0x0A)
         return bytes
@@ -43,37 +43,52 @@ public enum ControlJSON {
         } catch let error as DecodingError {
             throw ControlError(.internalError, "unexpected reply from the daemon: \(describe(error))")
         } catch {
-            throw ControlError(.internalError, "unexpected reply from the daemon: \(error)")
+            throw ControlError(.internalError, "unexpected reply from the daemon")
         }
     }
 
     /// Checks and decodes a request's params: absent means `{}`; not an
-    /// object, an unknown member, a missing member or a wrong type is
-    /// INVALID_PARAMS naming the field.
+    /// object, an unknown member, a missing member, a wrong type or a number
+    /// that does not fit its field is INVALID_PARAMS naming the field
+    /// (`data.field`, docs/control-protocol.md section 8).
     public static func decodeParams<T: ControlParams>(_ params: JSONValue?, as type: T.Type) throws(ControlError) -> T {
-        let members: [String: JSONValue]
+        let members = try paramsObject(params)
+        let allowed = Set(T.CodingKeys.allCases.map(\.stringValue))
+        if let unknown = members.keys.sorted().first(where: { !allowed.contains($0) }) {
+            throw unknownParameter(unknown)
+        }
+        do {
+            return try T(from: ParamsDecoder(value: .object(members), codingPath: []))
+        } catch let error as ParamsDecodingError {
+            throw invalid(error.field, error.reason)
+        } catch let error as DecodingError {
+            let (field, reason) = fieldAndReason(error)
+            throw invalid(field, reason)
+        } catch {
+            // Params types throw only the two above; the text of anything
+            // else could name Swift types, so it is not passed on.
+            throw invalid("params", "could not be read")
+        }
+    }
+
+    /// Checks the params of a method that takes none: absent, null or `{}`.
+    public static func expectNoParams(_ params: JSONValue?) throws(ControlError) {
+        if let unknown = try paramsObject(params).keys.min() { throw unknownParameter(unknown) }
+    }
+
+    private static func paramsObject(_ params: JSONValue?) throws(ControlError) -> [String: JSONValue] {
         switch params {
-        case nil, .null?: members = [:]
-        case .object(let object)?: members = object
+        case nil, .null?: return [:]
+        case .object(let object)?: return object
         case let other?:
             throw ControlError(.invalidParams, "params must be an object, not \(other.typeName)",
                                data: ["field": "params", "reason": "not an object"])
         }
-        let allowed = Set(T.CodingKeys.allCases.map(\.stringValue))
-        if let unknown = members.keys.sorted().first(where: { !allowed.contains($0) }) {
-            throw ControlError(.invalidParams, "unknown parameter \"\(unknown)\"",
-                               data: ["field": .string(unknown), "reason": "unknown parameter"])
-        }
-        do {
-            let data = try JSONEncoder().encode(JSONValue.object(members))
-            return try plainDecoder.decode(type, from: data)
-        } catch let error as DecodingError {
-            let (field, reason) = fieldAndReason(error)
-            throw ControlError(.invalidParams, "parameter \"\(field)\": \(reason)",
-                               data: ["field": .string(field), "reason": .string(reason)])
-        } catch {
-            throw ControlError(.invalidParams, "params: \(error)", data: ["field": "params", "reason": .string("\(error)")])
-        }
+    }
+
+    private static func unknownParameter(_ name: String) -> ControlError {
+        ControlError(.invalidParams, "unknown parameter \"\(name)\"",
+                     data: ["field": .string(name), "reason": "unknown parameter"])
     }
 
     /// An INVALID_PARAMS error for a value that decoded but is out of range.
@@ -83,19 +98,18 @@ public enum ControlJSON {
     }
 
     private static func path(_ codingPath: [any CodingKey], last: (any CodingKey)? = nil) -> String {
-        let keys = codingPath + (last.map { [$0] } ?? [])
-        let text = keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
-            .joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
-        return text.isEmpty ? "params" : text
+        ParamsDecodingError.field(codingPath + (last.map { [$0] } ?? []))
     }
 
+    /// The field and a reason in the protocol's words. Foundation's debug
+    /// descriptions are not used: they name Swift types.
     private static func fieldAndReason(_ error: DecodingError) -> (String, String) {
         switch error {
         case .keyNotFound(let key, let context): (path(context.codingPath, last: key), "is required")
         case .typeMismatch(let type, let context): (path(context.codingPath), "expected \(typeName(type))")
         case .valueNotFound(let type, let context): (path(context.codingPath), "expected \(typeName(type)), got null")
-        case .dataCorrupted(let context): (path(context.codingPath), context.debugDescription)
-        @unknown default: ("params", "\(error)")
+        case .dataCorrupted(let context): (path(context.codingPath), "is not one of the allowed values")
+        @unknown default: ("params", "could not be read")
         }
     }
 
@@ -106,10 +120,11 @@ public enum ControlJSON {
 
     private static func typeName(_ type: Any.Type) -> String {
         switch type {
-        case is Bool.Type: "a boolean"
-        case is Double.Type, is Int.Type, is Float.Type, is UInt64.Type, is Int64.Type: "a number"
+        case is Bool.Type: "true or false"
+        case is any BinaryInteger.Type: "a whole number"
+        case is any BinaryFloatingPoint.Type: "a number"
         case is String.Type: "a string"
-        default: "\(type)"
+        default: "a value of another kind"
         }
     }
 }

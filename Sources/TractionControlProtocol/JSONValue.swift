@@ -96,6 +96,12 @@ extension JSONValue: Codable {
             try single.encode(flag)
         case .number(let number):
             var single = encoder.singleValueContainer()
+            // JSON has no infinities; only a client's out-of-range number
+            // (1e400) parses to one, and it must never make a reply unwritable.
+            guard number.isFinite else {
+                try single.encodeNil()
+                return
+            }
             // Whole numbers go out without a fraction (ids, counts, ticks).
             if number.rounded() == number, abs(number) < 9.0e15 {
                 try single.encode(Int64(number))

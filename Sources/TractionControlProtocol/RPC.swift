@@ -25,7 +25,9 @@ public enum RPCID: Sendable, Hashable, Codable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .number(let number): number.rounded() == number ? String(Int64(number)) : String(number)
+        // Whole ids print without a fraction; only where a double holds every
+        // whole number exactly, so no conversion can fail.
+        case .number(let number): abs(number) < 9.0e15 && number.rounded() == number ? String(Int64(number)) : String(number)
         case .string(let text): "\"\(text)\""
         }
     }
@@ -51,10 +53,9 @@ public struct RPCRequest: Sendable, Hashable {
     /// Params are checked later, against the method.
     public static func parse(line: some Collection<UInt8>) -> Result<RPCRequest, ControlError> {
         let value: JSONValue
-        do {
-            value = try ControlJSON.plainDecoder.decode(JSONValue.self, from: Data(line))
-        } catch {
-            return .failure(ControlError(.parseError, "the message is not valid JSON"))
+        switch JSONParser.parse(line) {
+        case .success(let parsed): value = parsed
+        case .failure(let error): return .failure(ControlError(.parseError, "the message is not valid JSON: \(error)"))
         }
         guard case .object(let members) = value else {
             if case .array = value {
@@ -63,22 +64,27 @@ public struct RPCRequest: Sendable, Hashable {
             return .failure(ControlError(.invalidRequest, "a request must be a JSON object"))
         }
         guard members["jsonrpc"] == .string("2.0") else {
-            return .failure(ControlError(.invalidRequest, "\"jsonrpc\" must be \"2.0\""))
+            return .failure(ControlError(.invalidRequest, "\"jsonrpc\" must be \"2.0\"", data: ["field": "jsonrpc"]))
         }
-        if let extra = members.keys.first(where: { !envelopeMembers.contains($0) }) {
+        if let extra = members.keys.sorted().first(where: { !envelopeMembers.contains($0) }) {
             return .failure(ControlError(.invalidRequest, "unknown member \"\(extra)\" in the request",
                                          data: ["field": .string(extra)]))
         }
         var id: RPCID?
         switch members["id"] {
         case nil: id = nil
-        case .number(let number)?: id = .number(number)
+        case .number(let number)? where number.isFinite: id = .number(number)
+        case .number?:
+            return .failure(ControlError(.invalidRequest, "\"id\" \(ParamNumber.outOfDoubleRange)",
+                                         data: ["field": "id"]))
         case .string(let text)?: id = .string(text)
         case let other?:
-            return .failure(ControlError(.invalidRequest, "\"id\" must be a number or a string, not \(other.typeName)"))
+            return .failure(ControlError(.invalidRequest, "\"id\" must be a number or a string, not \(other.typeName)",
+                                         data: ["field": "id"]))
         }
         guard case .string(let method)? = members["method"], !method.isEmpty else {
-            return .failure(ControlError(.invalidRequest, "\"method\" must be a non-empty string"))
+            return .failure(ControlError(.invalidRequest, "\"method\" must be a non-empty string",
+                                         data: ["field": "method"]))
         }
         return .success(RPCRequest(id: id, method: method, params: members["params"]))
     }
@@ -87,9 +93,9 @@ public struct RPCRequest: Sendable, Hashable {
     /// be found (a JSON object with a number or string "id"); otherwise nil,
     /// and the error response carries id null.
     public static func recoverID(line: some Collection<UInt8>) -> RPCID? {
-        guard let value = try? ControlJSON.plainDecoder.decode(JSONValue.self, from: Data(line)) else { return nil }
+        guard case .success(let value) = JSONParser.parse(line) else { return nil }
         switch value["id"] {
-        case .number(let number)?: return .number(number)
+        case .number(let number)? where number.isFinite: return .number(number)
         case .string(let text)?: return .string(text)
         default: return nil
         }
@@ -130,13 +136,12 @@ public enum RPCIncoming: Sendable, Hashable {
     /// Parses one line the daemon sent. nil when it is not a JSON-RPC 2.0
     /// response or notification.
     public static func parse(line: some Collection<UInt8>) -> RPCIncoming? {
-        guard let value = try? ControlJSON.plainDecoder.decode(JSONValue.self, from: Data(line)),
-              value["jsonrpc"] == .string("2.0") else { return nil }
+        guard case .success(let value) = JSONParser.parse(line), value["jsonrpc"] == .string("2.0") else { return nil }
         if let method = value["method"]?.stringValue {
             return .notification(method: method, params: value["params"] ?? .null)
         }
         let id: RPCID? = switch value["id"] {
-        case .number(let number)?: .number(number)
+        case .number(let number)? where number.isFinite: .number(number)
         case .string(let text)?: .string(text)
         default: nil
         }

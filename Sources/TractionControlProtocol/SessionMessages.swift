@@ -22,8 +22,7 @@ public struct PatientParams: Codable, Sendable, Hashable {
         let container = try decoder.container(keyedBy: AnyKey.self)
         if let unknown = container.allKeys.map(\.stringValue).sorted()
             .first(where: { CodingKeys(rawValue: $0) == nil }) {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath + [AnyKey(stringValue: unknown)],
-                                                    debugDescription: "unknown parameter"))
+            throw ParamsDecodingError(decoder.codingPath + [AnyKey(stringValue: unknown)], "unknown parameter")
         }
         let known = try decoder.container(keyedBy: CodingKeys.self)
         reference = try known.decode(String.self, forKey: .reference)

@@ -13,7 +13,7 @@ public struct MonotonicInstant: Sendable, Hashable, Comparable, Codable, CustomS
     public static let origin = MonotonicInstant(nanoseconds: 0)
 
     public static func seconds(_ seconds: Double) -> MonotonicInstant {
-        MonotonicInstant(nanoseconds: Int64((seconds * 1e9).rounded()))
+        MonotonicInstant(nanoseconds: Int64(saturatingRounded: seconds * 1e9))
     }
 
     /// Seconds since the origin, for reports and charts.
@@ -28,12 +28,21 @@ public struct MonotonicInstant: Sendable, Hashable, Comparable, Codable, CustomS
         Seconds(Double(lhs.nanoseconds &- rhs.nanoseconds) / 1e9)
     }
 
+    /// Saturates at the ends of the clock (±292 years from its origin): a
+    /// deadline "never" must stay in the future, not wrap into the past,
+    /// and no duration, however absurd, may trap.
     public static func + (lhs: MonotonicInstant, rhs: Seconds) -> MonotonicInstant {
-        MonotonicInstant(nanoseconds: lhs.nanoseconds &+ Int64((rhs.value * 1e9).rounded()))
+        MonotonicInstant(nanoseconds: saturatingSum(lhs.nanoseconds, Int64(saturatingRounded: rhs.value * 1e9)))
     }
 
     public static func - (lhs: MonotonicInstant, rhs: Seconds) -> MonotonicInstant {
-        MonotonicInstant(nanoseconds: lhs.nanoseconds &- Int64((rhs.value * 1e9).rounded()))
+        MonotonicInstant(nanoseconds: saturatingSum(lhs.nanoseconds, Int64(saturatingRounded: -rhs.value * 1e9)))
+    }
+
+    private static func saturatingSum(_ first: Int64, _ second: Int64) -> Int64 {
+        let (sum, overflow) = first.addingReportingOverflow(second)
+        guard overflow else { return sum }
+        return second > 0 ? .max : .min
     }
 
     public var description: String { "t=\(secondsSinceOrigin)s" }

@@ -18,9 +18,9 @@ public enum TableLinkError: Error, Sendable, Hashable, CustomStringConvertible {
         case .protocolVersionMismatch(let host, let table):
             "protocol version mismatch: the host speaks \(host), the table \(table)"
         case .handshakeTimedOut(let after):
-            "no answer to the handshake within \(Int((after.value * 1000).rounded())) ms"
+            "no answer to the handshake within \(Int(saturatingRounded: after.value * 1000)) ms"
         case .linkLost(let silence):
-            "no valid telemetry for \(Int((silence.value * 1000).rounded())) ms"
+            "no valid telemetry for \(Int(saturatingRounded: silence.value * 1000)) ms"
         case .transport(let reason):
             reason
         case .unsuitableTable(let problem):

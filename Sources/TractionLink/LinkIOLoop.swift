@@ -136,7 +136,7 @@ final class LinkIOLoop {
     }
 
     private func pause(_ duration: Seconds) {
-        usleep(UInt32(max(0, duration.value) * 1e6))
+        usleep(UInt32(saturating: max(0, duration.value) * 1e6))
     }
 
     // MARK: Writing

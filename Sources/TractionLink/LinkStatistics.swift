@@ -28,7 +28,7 @@ public struct LatencyHistogram: Sendable, Hashable {
         total = total + latency
         minimum = Swift.min(minimum ?? latency, latency)
         maximum = Swift.max(maximum ?? latency, latency)
-        let index = Int((Swift.max(0, latency.value) / Self.bucketWidth.value).rounded(.down))
+        let index = Int(saturating: (Swift.max(0, latency.value) / Self.bucketWidth.value).rounded(.down))
         if index < Self.bucketCount {
             buckets[index] &+= 1
         } else {

@@ -31,4 +31,10 @@ public final class ControlServiceHandler: ControlRequestHandler {
     }
 }
 
-extension ControlServer: NotificationSink {}
+extension ControlServer: NotificationSink {
+    public func reconfigureSocket(_ settings: ServiceSocketSettings) {
+        reconfigure(roleGroups: settings.roleGroups, maxClients: settings.maxClients,
+                    reservedClients: settings.reservedClients, maxMessageBytes: settings.maxMessageBytes,
+                    clientQueueBytes: settings.clientQueueBytes)
+    }
+}

@@ -39,8 +39,8 @@ extension DaemonService {
                 $0.phase = phaseIndex >= 0 ? phaseIndex + 1 : nil
             }
         case .holdForceAdjusted(let requested, let granted, let by, let at):
-            log("hold force adjusted by \(by): asked \(Int(requested.value.rounded())) N, "
-                + "granted \(Int(granted.value.rounded())) N")
+            log("hold force adjusted by \(by): asked \(Int(saturatingRounded: requested.value)) N, "
+                + "granted \(Int(saturatingRounded: granted.value)) N")
             publishEvent(sink, at: at, kind: "hold_force_adjusted") {
                 $0.requestedN = requested.value
                 $0.grantedN = granted.value
@@ -69,7 +69,7 @@ extension DaemonService {
             (kind, detail, at) = ("link_handshake_done", "table \(identity.serialNumber)", when)
             log("link: table \(identity.serialNumber) identified (firmware \(identity.firmwareVersion))")
         case .lost(let silence, let when):
-            let text = "no valid telemetry for \(Int(silence.milliseconds.rounded())) ms"
+            let text = "no valid telemetry for \(Int(saturatingRounded: silence.milliseconds)) ms"
             (kind, detail, at) = ("link_lost", text, when)
             log("link LOST: \(text)")
         case .refused(let error, let when):

@@ -111,7 +111,7 @@ extension DaemonService {
         }
         interrupted?.tableLeaseExpired = true
         log("interrupted session: the table reports lease_expired (it released by itself after the previous "
-            + "daemon stopped commanding, \(Int(force.value.rounded())) N now); not a drive fault: "
+            + "daemon stopped commanding, \(Int(saturatingRounded: force.value)) N now); not a drive fault: "
             + "the drive-off commands clear the latch before the self-test decides")
     }
 
@@ -127,7 +127,7 @@ extension DaemonService {
                 records.update(index) { $0.peakMeasured = snapshot.measuredForce.value }
             }
             let tension = snapshot.measuredForce
-            log("interrupted session: tension at restart \(Int(tension.value.rounded())) N; "
+            log("interrupted session: tension at restart \(Int(saturatingRounded: tension.value)) N; "
                 + (tension < engineConfiguration.safety.slackForce ? "the cable is slack"
                    : "the self-test fails and the fault state releases it under control before any new session"))
             sink?.publish(.events, method: NotificationMethod.event, params: ControlJSON.value(EventNotification(

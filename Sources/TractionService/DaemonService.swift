@@ -49,6 +49,9 @@ public final class DaemonService {
     /// What is wrong with the state directory, for `status.records_problem`.
     public internal(set) var recordsProblem: String?
     var deferredReload: ServiceReload?
+    /// A reload's socket settings applied when no sink was at hand (SIGHUP
+    /// without a server); the next `serviceTick` with a sink applies them.
+    var pendingSocketSettings: ServiceSocketSettings?
     var reloadEngineRequest: UInt64?
 
     public var onReady: (() -> Void)?
@@ -119,13 +122,13 @@ public final class DaemonService {
         do throws(ControlError) {
             switch method {
             case .status:
-                try Self.expectNoParams(params)
+                try ControlJSON.expectNoParams(params)
                 respond(.success(statusJSON(clients: sink?.clientCount ?? 0)))
             case .deviceInfo:
-                try Self.expectNoParams(params)
+                try ControlJSON.expectNoParams(params)
                 respond(.success(ControlJSON.value(deviceInfo())))
             case .programsList:
-                try Self.expectNoParams(params)
+                try ControlJSON.expectNoParams(params)
                 respond(.success(ControlJSON.value(programsList())))
             case .programsShow:
                 let show = try ControlJSON.decodeParams(params, as: ProgramShowParams.self)
@@ -152,10 +155,10 @@ public final class DaemonService {
                 _ = try submit(.start(confirmed: start.confirm ?? false), method: method, caller: caller,
                                respond: respond)
             case .sessionPause:
-                try Self.expectNoParams(params)
+                try ControlJSON.expectNoParams(params)
                 _ = try submit(.pause, method: method, caller: caller, respond: respond)
             case .sessionResume:
-                try Self.expectNoParams(params)
+                try ControlJSON.expectNoParams(params)
                 _ = try submit(.resume, method: method, caller: caller, respond: respond)
             case .sessionAdjust:
                 let adjust = try ControlJSON.decodeParams(params, as: AdjustParams.self)
@@ -168,17 +171,17 @@ public final class DaemonService {
                 // Params are not checked: a stop with a misspelt member still stops.
                 stop(caller: caller, respond: respond)
             case .alarmsList:
-                try Self.expectNoParams(params)
+                try ControlJSON.expectNoParams(params)
                 respond(.success(ControlJSON.value(AlarmsListResult(alarms: activeAlarms()))))
             case .alarmsAcknowledge:
                 let acknowledge = try ControlJSON.decodeParams(params, as: AcknowledgeParams.self)
                 let request = try Self.acknowledgeRequest(acknowledge)
                 _ = try submit(request, method: method, caller: caller, respond: respond)
             case .faultsReset:
-                try Self.expectNoParams(params)
+                try ControlJSON.expectNoParams(params)
                 _ = try submit(.reset, method: method, caller: caller, respond: respond)
             case .deviceTare:
-                try Self.expectNoParams(params)
+                try ControlJSON.expectNoParams(params)
                 _ = try submit(.tare, method: method, caller: caller, respond: respond)
             case .recordsList:
                 let list = try ControlJSON.decodeParams(params, as: RecordsParams.self)
@@ -188,8 +191,8 @@ public final class DaemonService {
                 }
                 respond(.success(ControlJSON.value(RecordsResult(sessions: records.newest(limit)))))
             case .configReload:
-                try Self.expectNoParams(params)
-                respond(.success(ControlJSON.value(try reloadConfiguration(by: caller))))
+                try ControlJSON.expectNoParams(params)
+                respond(.success(ControlJSON.value(try reloadConfiguration(by: caller, sink: sink))))
             case .subscribe, .unsubscribe, .auditList:
                 // The server answers these itself.
                 throw ControlError(.methodNotFound, "\(method.rawValue) is served by the socket server",
@@ -225,7 +228,11 @@ public final class DaemonService {
             readyAnnounced = true
             onReady?()
         }
-        applyDeferredReloadIfIdle(snapshot)
+        applyDeferredReloadIfIdle(snapshot, sink: sink)
+        if let settings = pendingSocketSettings, let sink {
+            pendingSocketSettings = nil
+            sink.reconfigureSocket(settings)
+        }
     }
 
     /// Asks the control loop to stop any session (SIGTERM, SIGINT); the
@@ -367,16 +374,6 @@ public final class DaemonService {
             return ControlJSON.value(TareResult(tared: true))
         default:
             return ControlJSON.value(StateResult(state: state))
-        }
-    }
-
-    /// Checks that a method without params got none: the common case
-    /// (absent or `{}`) without a trip through Codable.
-    static func expectNoParams(_ params: JSONValue?) throws(ControlError) {
-        switch params {
-        case nil, .null?: return
-        case .object(let members)? where members.isEmpty: return
-        default: try Self.expectNoParams(params)
         }
     }
 

@@ -41,6 +41,32 @@ public protocol NotificationSink: AnyObject {
     func publishTelemetry(tick: UInt64, loopRateHz: Double, params: JSONValue)
     /// Connected clients, for `status`.
     var clientCount: Int { get }
+    /// A reload's `socket.*` settings: roles at once for every connection,
+    /// sizes for connections made from now on (docs/control-protocol.md, section 6).
+    func reconfigureSocket(_ settings: ServiceSocketSettings)
+}
+
+extension NotificationSink {
+    /// A sink that is not a socket (a test's recorder) has nothing to reconfigure.
+    public func reconfigureSocket(_ settings: ServiceSocketSettings) {}
+}
+
+/// The `socket.*` keys a reload may change between sessions.
+public struct ServiceSocketSettings: Sendable, Hashable {
+    public var roleGroups: [Role: [String]]
+    public var maxClients: Int
+    public var reservedClients: Int
+    public var maxMessageBytes: Int
+    public var clientQueueBytes: Int
+
+    public init(roleGroups: [Role: [String]], maxClients: Int, reservedClients: Int, maxMessageBytes: Int,
+                clientQueueBytes: Int) {
+        self.roleGroups = roleGroups
+        self.maxClients = maxClients
+        self.reservedClients = reservedClients
+        self.maxMessageBytes = maxMessageBytes
+        self.clientQueueBytes = clientQueueBytes
+    }
 }
 
 /// What a configuration reload asks of the service, worked out by the
@@ -50,16 +76,19 @@ public struct ServiceReload: Sendable {
     /// when nothing the engine uses changed.
     public var engineConfiguration: EngineConfiguration?
     public var programDirectories: [String]
+    /// The new file's socket roles and sizes; nil leaves the server as it is.
+    public var socket: ServiceSocketSettings?
     /// Changed keys that take effect only at the next start.
     public var restartNeeded: [String]
     /// False when the file may not be applied between sessions (a key
     /// needing a restart changed): nothing is applied then.
     public var applicable: Bool
 
-    public init(engineConfiguration: EngineConfiguration?, programDirectories: [String], restartNeeded: [String],
-                applicable: Bool) {
+    public init(engineConfiguration: EngineConfiguration?, programDirectories: [String],
+                socket: ServiceSocketSettings? = nil, restartNeeded: [String], applicable: Bool) {
         self.engineConfiguration = engineConfiguration
         self.programDirectories = programDirectories
+        self.socket = socket
         self.restartNeeded = restartNeeded
         self.applicable = applicable
     }

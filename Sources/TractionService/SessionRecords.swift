@@ -58,5 +58,5 @@ struct SessionRecordBook {
         change(&records[position])
     }
 
-    func newest(_ limit: Int) -> [SessionRecord] { records.suffix(limit).reversed().map(\.record) }
+    func newest(_ limit: Int) -> [SessionRecord] { records.suffix(max(0, limit)).reversed().map(\.record) }
 }

@@ -20,8 +20,13 @@ enum DisplayMassUnit: String, ExpressibleByArgument, CaseIterable, Codable {
     }
 
     static func number(_ value: Double, decimals: Int) -> String {
+        guard !value.isNaN else { return "?" }
+        guard value.isFinite else { return value > 0 ? "∞" : "-∞" }
         var scale = 1.0
         for _ in 0..<decimals { scale *= 10 }
+        // A daemon's reply or a file may hold any double; past 2^53 there is
+        // no fraction left to show and an Int64 may not hold the number.
+        guard (value * scale).magnitude < 9.0e15 else { return String(value) }
         let rounded = (value * scale).rounded() / scale
         if decimals == 0 { return String(Int64(rounded)) }
         let whole = Int64(rounded.magnitude)

@@ -70,12 +70,24 @@ struct ReplayCommand: ParsableCommand {
                                   + EngineConfiguration.allowedRatesRule + ".")
         }
         if let faults {
-            do { _ = try FaultSpecParser.parse(faults) } catch { throw ValidationError(error.description) }
+            let schedule: [ScheduledFault]
+            do { schedule = try FaultSpecParser.parse(faults) } catch { throw ValidationError(error.description) }
+            // A time the replay could never reach (1e300s) would only reach
+            // the report's whole-number arithmetic; refused here, where it was typed.
+            for (index, item) in schedule.enumerated()
+            where item.at > Self.latestFaultTime || (item.duration ?? .zero) > Self.latestFaultTime {
+                throw ValidationError("fault spec item \(index + 1): times and durations are at most "
+                                      + "\(Int(Self.latestFaultTime.value)) s (a day; no session lasts that long)")
+            }
         }
         if let actions {
             do { _ = try OperatorActionSpecParser.parse(actions) } catch { throw ValidationError(error.description) }
         }
     }
+
+    /// Longer than any session (at most 2 h, docs/configuration.md), and
+    /// small enough that every time converts exactly.
+    static let latestFaultTime = Seconds(86_400)
 
     func run() throws {
         let input = ProgramFiles(paths: [program])
@@ -131,9 +143,9 @@ struct ReplayCommand: ParsableCommand {
     /// A one-line progress bar on standard error (a terminal only).
     static func drawProgress(_ fraction: Double) {
         let width = 30
-        let filled = Int((fraction * Double(width)).rounded())
+        let filled = min(width, max(0, Int(saturatingRounded: fraction * Double(width))))
         let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-        FileHandle.standardError.write(Data("\rreplaying [\(bar)] \(Int(fraction * 100))%".utf8))
+        FileHandle.standardError.write(Data("\rreplaying [\(bar)] \(Int(saturating: fraction * 100))%".utf8))
     }
 }
 
@@ -198,8 +210,8 @@ enum ReplayText {
 
     /// m:ss, with tenths below a minute's precision when useful.
     static func clock(_ seconds: Double) -> String {
-        let total = Int(seconds.rounded(.down))
-        let tenths = Int(((seconds - Double(total)) * 10).rounded(.down))
+        let total = Int(saturating: seconds.rounded(.down))
+        let tenths = Int(saturating: ((seconds - Double(total)) * 10).rounded(.down))
         let remainder = total % 60
         return "\(total / 60):\(remainder < 10 ? "0" : "")\(remainder).\(tenths)"
     }

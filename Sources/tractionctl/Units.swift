@@ -1,4 +1,5 @@
 import TractionControlProtocol
+import TractionDevice
 
 /// Numbers for people: forces in N with kilograms-force beside them,
 /// durations as m:ss, angles in degrees.
@@ -18,7 +19,7 @@ enum Units {
 
     /// "9:05"; hours as "1:02:05". Negative and non-finite values read 0:00.
     static func clock(_ seconds: Double) -> String {
-        let total = seconds.isFinite ? Int(max(0, seconds).rounded(.down)) : 0
+        let total = Int(saturating: max(0, seconds).rounded(.down))
         let hours = total / 3600, minutes = (total % 3600) / 60, rest = total % 60
         let secondsText = rest < 10 ? "0\(rest)" : "\(rest)"
         if hours > 0 { return "\(hours):\(minutes < 10 ? "0" : "")\(minutes):\(secondsText)" }

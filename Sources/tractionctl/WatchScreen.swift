@@ -78,15 +78,15 @@ enum TerminalForceChart {
         let start = now - windowSeconds
         func row(_ newtons: Double) -> Int {
             let fraction = min(1, max(0, newtons / ceilingN))
-            return height - 1 - Int((fraction * Double(height - 1)).rounded())
+            return height - 1 - Int(saturatingRounded: fraction * Double(height - 1))
         }
         for sample in samples where sample.time > start {
-            let column = min(width - 1, Int((sample.time - start) / slice))
+            let column = min(width - 1, Int(saturating: (sample.time - start) / slice))
             grid[row(sample.targetN)][column] = targetMark
         }
         // Measured after target: where they meet, the measured force shows.
         for sample in samples where sample.time > start {
-            let column = min(width - 1, Int((sample.time - start) / slice))
+            let column = min(width - 1, Int(saturating: (sample.time - start) / slice))
             grid[row(sample.measuredN)][column] = measuredMark
         }
         var lines: [String] = []

@@ -59,7 +59,9 @@ final class DaemonSupervisor {
     /// session stopped, the release waited for, then `finished`.
     func requestShutdown() { shutdownRequested = true }
 
-    func tick() {
+    /// - Parameter sink: the control socket's server, when there is one: a
+    ///   SIGHUP reload applies its socket roles to it at once.
+    func tick(sink: NotificationSink? = nil) {
         let now = MonotonicClock.now()
         let snapshot = service.runtime.snapshot
         announceReadiness(snapshot)
@@ -69,7 +71,7 @@ final class DaemonSupervisor {
             lastStatus = now
             printStatus(snapshot)
         }
-        if reloadRequested.exchange(false, ordering: .relaxed) { reload() }
+        if reloadRequested.exchange(false, ordering: .relaxed) { reload(sink: sink) }
         let timeUp = stopAfter.map { now - startedAt >= Seconds($0) } ?? false
         if stopRequestedAt == nil && (terminationRequested.load(ordering: .relaxed) || shutdownRequested || timeUp) {
             stopRequestedAt = now
@@ -93,10 +95,10 @@ final class DaemonSupervisor {
         let step = watch.observe(now: now, force: force, released: false,
                                  lastControlTick: service.runtime.controlThread?.lastTick)
         self.watch = watch
-        let rate = Int(shutdown.releaseRate.value.rounded())
-        let needed = Int(shutdown.needed(for: force).value.rounded(.up))
-        let line = "\(prefix)stopping; releasing any tension at the normal rate: \(Int(force.value.rounded())) N "
-            + "at \(rate) N/s needs about \(needed) s, waiting at most \(Int(watch.wait.value.rounded(.up))) s "
+        let rate = Int(saturatingRounded: shutdown.releaseRate.value)
+        let needed = Int(saturating: shutdown.needed(for: force).value.rounded(.up))
+        let line = "\(prefix)stopping; releasing any tension at the normal rate: \(Int(saturatingRounded: force.value)) N "
+            + "at \(rate) N/s needs about \(needed) s, waiting at most \(Int(saturating: watch.wait.value.rounded(.up))) s "
             + "while the force comes down"
         try? notifier.stopping(status: line, extendBy: step.extend ? ShutdownRelease.timeoutExtension : nil)
         log(line)
@@ -114,7 +116,7 @@ final class DaemonSupervisor {
         let step = watch.observe(now: now, force: force, released: service.isReleased,
                                  lastControlTick: service.runtime.controlThread?.lastTick)
         self.watch = watch
-        let measured = "measured \(Int(force.value.rounded())) N"
+        let measured = "measured \(Int(saturatingRounded: force.value)) N"
         switch step.outcome {
         case .waiting:
             noteHolding(step.holding)
@@ -123,11 +125,11 @@ final class DaemonSupervisor {
             log("\(prefix)released (\(measured)); exiting")
             finished = true
         case .waitOver(let wait):
-            giveUp("release did not finish within \(Int(wait.value.rounded(.up))) s (\(measured))")
+            giveUp("release did not finish within \(Int(saturating: wait.value.rounded(.up))) s (\(measured))")
         case .notProgressing(let time):
-            giveUp("release not progressing: the force has not come down for \(Int(time.value.rounded())) s "
-                   + "(\(measured), lowest \(Int(watch.lowestForce.value.rounded())) N, slack below "
-                   + "\(Int(slackForce.value.rounded())) N); no longer extending the stop timeout")
+            giveUp("release not progressing: the force has not come down for \(Int(saturatingRounded: time.value)) s "
+                   + "(\(measured), lowest \(Int(saturatingRounded: watch.lowestForce.value)) N, slack below "
+                   + "\(Int(saturatingRounded: slackForce.value)) N); no longer extending the stop timeout")
         }
     }
 
@@ -204,9 +206,9 @@ final class DaemonSupervisor {
         try? notifier.watchdog()
     }
 
-    private func reload() {
+    private func reload(sink: NotificationSink?) {
         log("\(prefix)SIGHUP: reading the configuration again")
-        service.handle(.configReload, params: nil, from: .daemon("tractiond (SIGHUP)"), sink: nil) { [self] result in
+        service.handle(.configReload, params: nil, from: .daemon("tractiond (SIGHUP)"), sink: sink) { [self] result in
             switch result {
             case .success(let value):
                 log("\(prefix)reload: applied \(value["applied"]?.boolValue ?? false), "
@@ -222,16 +224,16 @@ final class DaemonSupervisor {
         if let activity = snapshot.activity {
             line += " \(activity.rawValue)"
             if snapshot.phaseIndex >= 0 { line += " (phase \(snapshot.phaseIndex + 1))" }
-            line += " target \(Int(snapshot.targetForce.value.rounded())) N"
-            let left = Int(snapshot.timeLeft.value.rounded())
+            line += " target \(Int(saturatingRounded: snapshot.targetForce.value)) N"
+            let left = Int(saturatingRounded: snapshot.timeLeft.value)
             line += ", \(left / 60):\(left % 60 < 10 ? "0" : "")\(left % 60) left"
         }
-        line += ", measured \(Int(snapshot.measuredForce.value.rounded())) N"
+        line += ", measured \(Int(saturatingRounded: snapshot.measuredForce.value)) N"
         if !snapshot.activeAlarms.isEmpty {
             line += ", alarms \(snapshot.activeAlarms.codes.map(\.symbol).joined(separator: " "))"
         }
         if let thread = service.runtime.controlThread {
-            line += "; loop p99 lateness \(Int(service.p99LatenessMicroseconds.rounded())) µs, overruns \(thread.overruns)"
+            line += "; loop p99 lateness \(Int(saturatingRounded: service.p99LatenessMicroseconds)) µs, overruns \(thread.overruns)"
             if thread.realtimeMode?.isDegraded ?? true { line += ", DEGRADED real time" }
         }
         if let problem = service.recordsProblem { line += "; RECORDS: \(problem)" }

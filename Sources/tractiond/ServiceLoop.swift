@@ -31,17 +31,13 @@ enum ServiceLoop {
     ///   table; otherwise a socket that cannot be opened releases and exits 73.
     static func run(service: DaemonService, supervisor: DaemonSupervisor, socketPath: String, socketOptional: Bool,
                     configuration: DaemonConfiguration, log: @escaping (String) -> Void) throws {
-        var roles: [Role: [String]] = [:]
-        roles[.viewer] = configuration.socket.roles.viewer
-        roles[.clinician] = configuration.socket.roles.clinician
-        roles[.technician] = configuration.socket.roles.technician
-        roles[.admin] = configuration.socket.roles.admin
+        let socket = socketSettings(configuration.socket)
         let serverConfiguration = ControlServerConfiguration(
-            socketPath: socketPath, socketGroup: configuration.socket.group, roleGroups: roles,
-            maxClients: configuration.socket.maxClients, maxMessageBytes: configuration.socket.maxMessageBytes,
-            clientQueueBytes: configuration.socket.clientQueueBytes, daemonUID: getuid(),
+            socketPath: socketPath, socketGroup: configuration.socket.group, roleGroups: socket.roleGroups,
+            maxClients: socket.maxClients, reservedClients: socket.reservedClients,
+            maxMessageBytes: socket.maxMessageBytes, clientQueueBytes: socket.clientQueueBytes, daemonUID: getuid(),
             serviceInterval: Seconds(serviceIntervalSeconds))
-        let handler = ControlServiceHandler(service: service) { _ in supervisor.tick() }
+        let handler = ControlServiceHandler(service: service) { server in supervisor.tick(sink: server) }
         let server: ControlServer
         do {
             server = try ControlServer(configuration: serverConfiguration, handler: handler)
@@ -66,6 +62,18 @@ enum ServiceLoop {
         }
         log("control socket \(socketPath)")
         server.run(until: { supervisor.finished })
+    }
+
+    /// The `socket.*` keys the server takes, at start and at every reload.
+    static func socketSettings(_ socket: SocketSection) -> ServiceSocketSettings {
+        var roles: [Role: [String]] = [:]
+        roles[.viewer] = socket.roles.viewer
+        roles[.clinician] = socket.roles.clinician
+        roles[.technician] = socket.roles.technician
+        roles[.admin] = socket.roles.admin
+        return ServiceSocketSettings(roleGroups: roles, maxClients: socket.maxClients,
+                                     reservedClients: socket.reservedClients,
+                                     maxMessageBytes: socket.maxMessageBytes, clientQueueBytes: socket.clientQueueBytes)
     }
 
     /// The service loop with no clients.

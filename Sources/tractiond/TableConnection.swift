@@ -83,7 +83,8 @@ struct TableConnection {
         // Only the timeout reads differently here: the daemon retried for
         // its whole start-up window, not one handshake.
         if case .handshakeTimedOut(let after) = error {
-            return "no handshake answer within \(Int(startupTimeout.value)) s (each attempt \(Int(after.milliseconds)) ms)"
+            return "no handshake answer within \(Int(saturating: startupTimeout.value)) s "
+                + "(each attempt \(Int(saturating: after.milliseconds)) ms)"
         }
         return error.description
     }

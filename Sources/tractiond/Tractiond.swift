@@ -121,8 +121,7 @@ struct Tractiond: ParsableCommand {
             Swift.print("\(configurationFile ?? "(no file: the defaults)"): the configuration is valid")
             return
         }
-        if let rate { daemonConfiguration.loop.rateHertz = rate }
-        if noRealtime { daemonConfiguration.loop.realtime = false }
+        applyCommandLine(to: &daemonConfiguration)
         let rate = daemonConfiguration.loop.rateHertz
         installSignalHandlers()
         let notifier = SystemdNotifier.fromProcessEnvironment()
@@ -140,8 +139,8 @@ struct Tractiond: ParsableCommand {
                     + "and technician roles are \(simulationGroup), your primary group")
             }
         }
-        let devicePath = device ?? daemonConfiguration.device.path
-        let baudRate = baud ?? daemonConfiguration.device.baud
+        let devicePath = daemonConfiguration.device.path
+        let baudRate = daemonConfiguration.device.baud
         let serial: TableConnection? = simulating ? nil : try TableConnection.open(device: devicePath, baudRate: baudRate)
         // The simulated table's identity does not depend on its patient: read
         // it first, plan the command line's session with the table's limits,
@@ -172,7 +171,7 @@ struct Tractiond: ParsableCommand {
             // so their code is resident before the first tick (CodeWarmup).
             if let warmup = CodeWarmup.run(configuration: engineConfiguration) {
                 log("\(serial == nil ? "SIMULATED " : "")warm-up: \(warmup.scenarios) hazard scenarios replayed on a "
-                    + "virtual clock (\(warmup.ticks) ticks in \(Int((warmup.seconds * 1000).rounded())) ms), "
+                    + "virtual clock (\(warmup.ticks) ticks in \(Int(saturatingRounded: warmup.seconds * 1000)) ms), "
                     + "their code resident before the first tick; alarms raised: "
                     + warmup.alarms.joined(separator: ", "))
             } else {
@@ -184,7 +183,7 @@ struct Tractiond: ParsableCommand {
         // The control thread must end before the runtime goes, whichever way run() leaves.
         defer { runtime.stop() }
         let mode = runtime.controlThread?.realtimeMode.map(String.init(describing:)) ?? "unknown"
-        log("\(serial == nil ? "SIMULATED " : "")table \(identity.serialNumber), firmware \(identity.firmwareVersion); loop \(Int(rate)) Hz, \(mode)")
+        log("\(serial == nil ? "SIMULATED " : "")table \(identity.serialNumber), firmware \(identity.firmwareVersion); loop \(Int(saturatingRounded: rate)) Hz, \(mode)")
 
         let simulated = identity.simulated
         let prefix = simulated ? "SIMULATED " : ""
@@ -192,15 +191,15 @@ struct Tractiond: ParsableCommand {
         let service = DaemonService(
             runtime: runtime, engineConfiguration: engineConfiguration,
             configuration: DaemonServiceConfiguration(
-                programDirectories: programDirectory.isEmpty ? running.programs.directories : programDirectory,
-                stateDirectory: stateDirectory ?? running.state.directory, daemonVersion: Self.configuration.version,
+                programDirectories: running.programs.directories,
+                stateDirectory: running.state.directory, daemonVersion: Self.configuration.version,
                 link: serial == nil ? LinkInfo(kind: "simulated", seed: seed)
                     : LinkInfo(kind: "serial", path: devicePath, baud: baudRate), loopRateHz: rate,
                 maxMessageBytes: running.socket.maxMessageBytes, realtime: mode,
                 realtimeDegraded: runtime.controlThread?.realtimeMode?.isDegraded ?? true),
             log: { log(prefix + $0) },
             reload: configurationFile.map { file in
-                { Self.reload(file: file, running: running, simulationGroup: simulationGroup) }
+                { [self] in reload(file: file, running: running, simulationGroup: simulationGroup) }
             })
         let commandLineSession = try plan.map { plan in
             (text: try String(contentsOfFile: program!, encoding: .utf8), file: program!,
@@ -216,7 +215,7 @@ struct Tractiond: ParsableCommand {
                                               deviceForceCap: engineConfiguration.therapyLimits.deviceForceCap),
                                           slackForce: engineConfiguration.safety.slackForce)
         try ServiceLoop.run(service: service, supervisor: supervisor,
-                            socketPath: socket ?? running.socket.path, socketOptional: serial == nil,
+                            socketPath: running.socket.path, socketOptional: serial == nil,
                             configuration: running, log: { log(prefix + $0) })
         log(prefix + "stopped")
         // EX_TEMPFAIL: the daemon gave up waiting; the table's lease finishes the release.
@@ -238,12 +237,28 @@ struct Tractiond: ParsableCommand {
         }
     }
 
-    /// `config.reload` and SIGHUP: the new file, validated, and what it changes.
-    private static func reload(file: String, running: DaemonConfiguration,
-                               simulationGroup: String?) -> Result<ServiceReload, ControlError> {
+    /// What the command line overrides in the file. The file read at start
+    /// and every file read by a reload go through this, so that a reload
+    /// compares like with like: with `--no-realtime`, an unchanged file is
+    /// not "loop.realtime changed, restart needed".
+    private func applyCommandLine(to configuration: inout DaemonConfiguration) {
+        if let rate { configuration.loop.rateHertz = rate }
+        if noRealtime { configuration.loop.realtime = false }
+        if let device { configuration.device.path = device }
+        if let baud { configuration.device.baud = baud }
+        if let socket { configuration.socket.path = socket }
+        if let stateDirectory { configuration.state.directory = stateDirectory }
+        if !programDirectory.isEmpty { configuration.programs.directories = programDirectory }
+    }
+
+    /// `config.reload` and SIGHUP: the new file, validated, with the same
+    /// command-line overrides as the running one, and what it changes.
+    private func reload(file: String, running: DaemonConfiguration,
+                        simulationGroup: String?) -> Result<ServiceReload, ControlError> {
         var fresh: DaemonConfiguration
         do {
             fresh = try DaemonConfiguration.load(path: file)
+            applyCommandLine(to: &fresh)
             if let simulationGroup { fresh.socket.defaultGroupsForSimulation(primaryGroup: simulationGroup) }
         } catch {
             return .failure(ControlError(.configurationInvalid, "\(file) is invalid; the running configuration is kept",
@@ -253,8 +268,8 @@ struct Tractiond: ParsableCommand {
         let engineChanged = plan.betweenSessions.contains { $0.hasPrefix("limits.") }
         return .success(ServiceReload(
             engineConfiguration: engineChanged ? fresh.engineConfiguration() : nil,
-            programDirectories: fresh.programs.directories, restartNeeded: plan.needsRestart,
-            applicable: plan.canApplyBetweenSessions))
+            programDirectories: fresh.programs.directories, socket: ServiceLoop.socketSettings(fresh.socket),
+            restartNeeded: plan.needsRestart, applicable: plan.canApplyBetweenSessions))
     }
 
     /// The name of the invoking user's primary group (getgrgid(getgid())).

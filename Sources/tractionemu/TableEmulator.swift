@@ -66,7 +66,7 @@ final class TableEmulator {
         started = MonotonicClock.now()
         plant = TablePlant(configuration: settings.plant, start: started)
         var response = try IdentifyResponse(settings.plant.identity)
-        response.telemetryRateHertz = UInt16(settings.telemetryRateHertz.rounded())
+        response.telemetryRateHertz = UInt16(saturatingRounded: settings.telemetryRateHertz)
         identity = response
         telemetryPeriod = Seconds(1 / settings.telemetryRateHertz)
         outgoing = OutgoingFrames(seed: settings.faultSeed)
@@ -212,7 +212,7 @@ final class TableEmulator {
         leaseExpiredNoticedAt = now
         let last = lastCommandAt.map { String($0.nanoseconds) } ?? "none"
         log("lease expired: releasing; last_command_seq=\(lastCommandSequence) last_command_ns=\(last) "
-            + "lease_ms=\(Int(lastCommandLease.milliseconds.rounded())) release_ns=\(now.nanoseconds)")
+            + "lease_ms=\(Int(saturatingRounded: lastCommandLease.milliseconds)) release_ns=\(now.nanoseconds)")
         guard identified, !stalled, !plant.faults.powerLost else { return }
         send(.faultReport(FaultReport(deviceTimeMicroseconds: UInt64(max(0, (now - started).value) * 1e6),
                                       activeFaults: faults.rawValue, event: .leaseExpired,
@@ -299,12 +299,12 @@ final class TableEmulator {
             ("host_frames_lost", String(hostSequence.lostFrames)),
             ("last_command_seq", String(lastCommandSequence)),
             ("last_command_ns", lastCommandAt.map { String($0.nanoseconds) } ?? "none"),
-            ("lease_ms", String(Int(lastCommandLease.milliseconds.rounded()))),
+            ("lease_ms", String(Int(saturatingRounded: lastCommandLease.milliseconds))),
             ("lease_expired_ns", leaseExpiredNoticedAt.map { String($0.nanoseconds) } ?? "none"),
             ("drive_faults", "0x" + String(sample.driveFaults.rawValue, radix: 16)),
             ("drive_enabled", sample.driveEnabled ? "1" : "0"),
-            ("force_n", String(Int(plant.trueCableForce.value.rounded()))),
-            ("load_cell_n", String(Int(sample.loadCellForce.value.rounded()))),
+            ("force_n", String(Int(saturatingRounded: plant.trueCableForce.value))),
+            ("load_cell_n", String(Int(saturatingRounded: sample.loadCellForce.value))),
         ]
         return "ok " + fields.map { "\($0.0)=\($0.1)" }.joined(separator: " ")
     }

@@ -47,6 +47,37 @@ import TractionConfiguration
         ])
     }
 
+    /// Untrusted numbers of a file (a reload reads it while the daemon
+    /// drives a table): refused with their key, never a trap.
+    @Test func absurdNumbersAreProblemsWithTheirKeysNotATrap() {
+        let text = """
+            loop:
+              rate_hz: 1e308
+            socket:
+              max_clients: 1:0:0:0:0:0:0:0:0:0:0:0
+              max_message_bytes: 99999999999999999999999
+              reserved_clients: -1
+            limits:
+              max_session_duration_s: .inf
+            """
+        let found = problems(text)
+        #expect(found.contains { $0.hasPrefix("t.yaml:2: loop.rate_hz = 1e+308: out of range") })
+        #expect(found.contains("t.yaml:4: socket.max_clients = \"1:0:0:0:0:0:0:0:0:0:0:0\": must be an integer, found a string"))
+        #expect(found.contains { $0.hasPrefix("t.yaml:5: socket.max_message_bytes") })
+        #expect(found.contains("t.yaml:6: socket.reserved_clients = -1: out of range: must be 0 to 1024"))
+        #expect(found.contains { $0.hasPrefix("t.yaml:8: limits.max_session_duration_s") })
+    }
+
+    @Test func yamlIntegersAreReadInEveryFormButBaseSixty() throws {
+        for (text, value) in [("42", 42), ("+7", 7), ("1_000", 1000), ("0x1F", 31), ("0o17", 15), ("017", 15),
+                              ("0b101", 5)] {
+            let configuration = try DaemonConfiguration.parse("socket:\n  max_clients: \(text)\n", format: .yaml)
+            #expect(configuration.socket.maxClients == value, "\(text)")
+        }
+        #expect(problems("socket:\n  max_clients: 2:08\n")
+            == ["t.yaml:2: socket.max_clients = \"2:08\": must be an integer, found a string"])
+    }
+
     @Test func anOutOfRangeValueNamesTheRangeAndUnit() {
         let text = """
             limits:

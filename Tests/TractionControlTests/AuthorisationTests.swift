@@ -251,6 +251,22 @@ struct PeerRoleOverSocketTests {
         #expect(server.state.handled.withLock { $0.map(\.0) } == [.sessionArm, .sessionStart, .status])
     }
 
+    @Test func auditListOnAFreshServerAnswersAnEmptyListAndTheServerGoesOn() throws {
+        let server = try RunningServer()
+        defer { server.stop() }
+        let client = try server.connect()
+        _ = try client.readMessage()
+        try client.send(#"{"jsonrpc":"2.0","id":1,"method":"audit.list"}"# + "\n")
+        #expect(try client.response(id: 1)["result"] == ["entries": []])
+        #expect(try client.call("audit.list", id: 2, params: ["limit": 10_000])["result"] == ["entries": []])
+        #expect(try client.call("status", id: 3)["result"] != nil)
+    }
+
+    @Test func anEmptyAuditRingGivesNothingForAnyLimit() {
+        let log = AuditLog(capacity: 3)
+        for limit in [-1, 0, 1, 100, Int.max] { #expect(log.newest(limit).isEmpty) }
+    }
+
     @Test func theAuditRingKeepsTheNewestEntries() {
         var log = AuditLog(capacity: 3)
         for index in 1...5 {

@@ -67,6 +67,15 @@ struct ReplayCommandTests {
         #expect(result.standardError.contains("fault spec item 2 \"40:estop\""))
     }
 
+    @Test func aFaultTimeNoReplayCouldReachIsAUsageErrorNotACrash() throws {
+        for spec in ["20s:estop,1e300s:patient-switch", "20s:stuck-sensor/1e20min"] {
+            let result = try TractionctlRunner.run(["replay", "Config/programs/demo.yaml", "--weight", "75",
+                                                    "--faults", spec])
+            #expect(result.status == 64, "\(spec): \(result.standardError)")
+            #expect(result.standardError.contains("times and durations are at most 86400 s"), "\(spec)")
+        }
+    }
+
     @Test func aRateBelow250HzIsAUsageErrorThatSaysWhy() throws {
         let result = try TractionctlRunner.run(["replay", "Config/programs/demo.yaml", "--weight", "75", "--rate", "249"])
         #expect(result.status == 64)

@@ -18,6 +18,8 @@ final class SimulatedDaemon: @unchecked Sendable {
 
     let directory: String
     let socketPath: String
+    /// The daemon's configuration file (a test may rewrite it and reload).
+    let configurationFile: String
     let process: Process
     private let log = Log()
 
@@ -34,7 +36,8 @@ final class SimulatedDaemon: @unchecked Sendable {
     ///     leaves `socket.group` out of the file (the simulated daemon then
     ///     takes its user's primary group).
     ///   - viewerGroups: groups granted the viewer role (for role tests).
-    init(socketGroup: String? = "root", viewerGroups: [String] = []) throws {
+    ///   - socketLines: more `socket:` keys, one `key: value` each.
+    init(socketGroup: String? = "root", viewerGroups: [String] = [], socketLines: [String] = []) throws {
         directory = "/tmp/ctl-e2e-\(getpid())-\(UUID().uuidString.prefix(6))"
         // 0755: a test may run tractionctl as another user, who must reach the socket's directory.
         try FileManager.default.createDirectory(atPath: directory + "/state", withIntermediateDirectories: true,
@@ -46,6 +49,7 @@ final class SimulatedDaemon: @unchecked Sendable {
         if !viewerGroups.isEmpty {
             configuration += "  roles:\n    viewer: [\(viewerGroups.joined(separator: ", "))]\n"
         }
+        for line in socketLines { configuration += "  \(line)\n" }
         configuration += """
             programs:
               directories: [\(TractionctlRunner.packageRoot.path)/Config/programs]
@@ -53,7 +57,8 @@ final class SimulatedDaemon: @unchecked Sendable {
               directory: \(directory)/state
 
             """
-        try configuration.write(toFile: directory + "/tractiond.yaml", atomically: true, encoding: .utf8)
+        configurationFile = directory + "/tractiond.yaml"
+        try configuration.write(toFile: configurationFile, atomically: true, encoding: .utf8)
         process = Process()
         process.executableURL = Self.executable
         process.arguments = ["--simulate", "--no-realtime", "--config", directory + "/tractiond.yaml",

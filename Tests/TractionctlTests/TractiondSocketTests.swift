@@ -73,12 +73,37 @@ final class ControlClient {
         let request: [String: Any] = ["jsonrpc": "2.0", "id": id, "method": method, "params": params]
         var line = try JSONSerialization.data(withJSONObject: request)
         line.append(0x0A)
-        _ = line.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        try sendAll(Array(line))
         while let message = try readMessage() {
             if message["id"] as? Int == id { return message }
             if message["id"] == nil { notifications.append(message) }
         }
         throw ClientError("the connection closed before the answer to \(method)")
+    }
+
+    /// Sends `line` exactly as given (with a line feed) and returns the next
+    /// response, whatever its id (null for a line that is not a request).
+    func exchange(line: String) throws -> [String: Any] {
+        try sendAll(Array(line.utf8) + [0x0A])
+        while let message = try readMessage() {
+            if message.keys.contains("id") { return message }
+            notifications.append(message)
+        }
+        throw ClientError("the connection closed before the answer to \(line)")
+    }
+
+    /// MSG_NOSIGNAL: a daemon that died must fail the test, not end the
+    /// test process with SIGPIPE.
+    private func sendAll(_ bytes: [UInt8]) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let sent = bytes.withUnsafeBytes {
+                send(descriptor, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL))
+            }
+            if sent < 0 && errno == EINTR { continue }
+            guard sent > 0 else { throw ClientError("the daemon is gone: \(String(cString: strerror(errno)))") }
+            offset += sent
+        }
     }
 
     func result(_ method: String, _ params: [String: Any] = [:]) throws -> [String: Any] {

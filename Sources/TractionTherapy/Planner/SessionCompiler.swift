@@ -155,7 +155,7 @@ struct SessionCompiler: Sendable {
         while position < templates.count {
             let segment = resolve(templates[position], index: position, startForce: force, startAngles: angles,
                                   holdScale: holdScale)
-            total += segment.durationNanoseconds
+            total = Self.sum(total, segment.durationNanoseconds)
             force = segment.endForce
             angles = segment.endAngles
             position += 1
@@ -186,9 +186,20 @@ struct SessionCompiler: Sendable {
     static let negligibleForceChange: Newtons = 1e-6
 
     /// Durations are whole nanoseconds, rounded up so that a rate computed
-    /// from the rounded duration never exceeds the one intended.
+    /// from the rounded duration never exceeds the one intended. Validation
+    /// refuses any time longer than a session before it gets here; a ramp at
+    /// an absurdly slow rate can still ask for centuries, which saturate at
+    /// `Int64.max` (292 years) and are then refused as too long, never trap.
     static func nanoseconds(_ duration: Seconds) -> Int64 {
         guard duration.value > 0 else { return 0 }
-        return Int64((duration.value * 1e9).rounded(.up))
+        return Int64(saturating: (duration.value * 1e9).rounded(.up))
+    }
+
+    /// `first + second`, saturating: a sum of durations too long for Int64
+    /// is "too long", not a trap or a wrapped negative.
+    static func sum(_ first: Int64, _ second: Int64) -> Int64 {
+        let (total, overflow) = first.addingReportingOverflow(second)
+        guard overflow else { return total }
+        return second > 0 ? .max : .min
     }
 }

@@ -117,7 +117,7 @@ public struct SessionPlan: Sendable {
             if segment.durationNanoseconds > 0 {
                 result.append(PlannedSegment(segment, startNanoseconds: start))
             }
-            start += segment.durationNanoseconds
+            start = SessionCompiler.sum(start, segment.durationNanoseconds)
             force = segment.endForce
             angles = segment.endAngles
         }

@@ -29,6 +29,9 @@ public struct ProgramDiagnosticCode: RawRepresentable, Sendable, Hashable, Codab
     /// A value outside its allowed set or range (names, counts, fractions).
     public static let invalidValue = Self(rawValue: "INVALID_VALUE")
     public static let nonPositiveDuration = Self(rawValue: "NON_POSITIVE_DURATION")
+    /// A time longer than a whole session may last: it could never play, and
+    /// no absurd figure may reach the planner's arithmetic.
+    public static let durationTooLong = Self(rawValue: "DURATION_TOO_LONG")
     public static let restAboveHold = Self(rawValue: "REST_ABOVE_HOLD")
     public static let rampTooSteep = Self(rawValue: "RAMP_TOO_STEEP")
     public static let forceAboveRegionCap = Self(rawValue: "FORCE_ABOVE_REGION_CAP")

@@ -219,10 +219,27 @@ struct ProgramParser {
                                           example: "60 s", parse: QuantityText.duration) else { return nil }
         guard value.value > 0 else {
             reader.report(.nonPositiveDuration, at: node, field: field, value: Self.text(node),
-                          allowed: "a duration above 0 s", "a duration must be positive")
+                          allowed: durationRule, "a duration must be positive")
             return nil
         }
+        guard checkNotLongerThanASession(value, node, field: field, allowed: durationRule) else { return nil }
         return value
+    }
+
+    private var durationRule: String {
+        "a duration above 0 s and at most \(QuantityFormat.seconds(limits.maximumSessionDuration)) (the longest session)"
+    }
+
+    /// A single time longer than the longest session can never play; it is
+    /// refused here, where the file's line and column are known, so that no
+    /// absurd figure (1e20 s, or "1e307 min", infinite once in seconds)
+    /// reaches the planner's whole-nanosecond arithmetic.
+    private mutating func checkNotLongerThanASession(_ duration: Seconds, _ node: Node, field: String,
+                                                     allowed: String) -> Bool {
+        guard duration > limits.maximumSessionDuration else { return true }
+        reader.report(.durationTooLong, at: node, field: field, value: Self.text(node), allowed: allowed,
+                      "longer than the longest session")
+        return false
     }
 
     mutating func rampSpeed(_ node: Node, field: String) -> RampSpeed? {
@@ -232,15 +249,21 @@ struct ProgramParser {
         switch speed {
         case .duration(let duration) where duration.value <= 0:
             reader.report(.nonPositiveDuration, at: node, field: field, value: Self.text(node),
-                          allowed: "a time above 0 s or a rate above 0 N/s", "a ramp time must be positive")
+                          allowed: rampRule, "a ramp time must be positive")
+            return nil
+        case .duration(let duration) where !checkNotLongerThanASession(duration, node, field: field, allowed: rampRule):
             return nil
         case .rate(let rate) where rate.value <= 0:
             reader.report(.invalidValue, at: node, field: field, value: Self.text(node),
-                          allowed: "a time above 0 s or a rate above 0 N/s", "a ramp rate must be positive")
+                          allowed: rampRule, "a ramp rate must be positive")
             return nil
         default:
             return speed
         }
+    }
+
+    private var rampRule: String {
+        "a time above 0 s and at most \(QuantityFormat.seconds(limits.maximumSessionDuration)), or a rate above 0 N/s"
     }
 
     mutating func record(_ field: String, _ node: Node) {

@@ -29,13 +29,16 @@ public enum ProgramValidator {
             if let origin = segment.rampOrigin {
                 checkRate(of: segment, origin: origin, program: program, sources: parsed.sources, limits: limits,
                           into: &diagnostics)
+                checkLength(of: segment, origin: origin, program: program, sources: parsed.sources, limits: limits,
+                            into: &diagnostics)
             }
-            total += segment.durationNanoseconds
+            total = SessionCompiler.sum(total, segment.durationNanoseconds)
             force = segment.endForce
             angles = segment.endAngles
         }
         let duration = Seconds(Double(total) / 1e9)
-        if duration > limits.maximumSessionDuration {
+        // A ramp already reported as longer than a session explains the total.
+        if duration > limits.maximumSessionDuration, !diagnostics.contains(where: { $0.code == .durationTooLong }) {
             let source = parsed.sources["phases"] ?? FieldSource(location: program.location, text: "phases")
             diagnostics.append(ProgramDiagnostic(
                 code: .sessionTooLong, location: source.location, field: "phases",
@@ -82,18 +85,39 @@ public enum ProgramValidator {
         }
     }
 
+    /// A ramp given as a rate so slow that it alone outlasts the longest
+    /// session (`ramp_up: 1e-300 N/s`) is named at its own line, not only as
+    /// a session too long.
+    private static func checkLength(of segment: ActiveSegment, origin: RampOrigin, program: TreatmentProgram,
+                                    sources: [String: FieldSource], limits: TherapyLimits,
+                                    into diagnostics: inout [ProgramDiagnostic]) {
+        let length = Seconds(Double(segment.durationNanoseconds) / 1e9)
+        guard length > limits.maximumSessionDuration else { return }
+        let field = rampField(origin)
+        guard !diagnostics.contains(where: { $0.field == field }) else { return }
+        let source = sources[field] ?? FieldSource(location: program.location, text: "")
+        diagnostics.append(ProgramDiagnostic(
+            code: .durationTooLong, location: source.location, field: field, value: source.text,
+            allowed: "a ramp of at most \(QuantityFormat.seconds(limits.maximumSessionDuration)) (the longest session)",
+            message: "the ramp from \(QuantityFormat.newtons(segment.startForce)) to "
+                + "\(QuantityFormat.newtons(segment.endForce)) would last longer than the longest session"))
+    }
+
+    private static func rampField(_ origin: RampOrigin) -> String {
+        switch origin {
+        case .phaseRampUp(let index): "phases[\(index + 1)].ramp_up"
+        case .phaseRampDown(let index): "phases[\(index + 1)].ramp_down"
+        case .release: "release"
+        }
+    }
+
     private static func checkRate(of segment: ActiveSegment, origin: RampOrigin, program: TreatmentProgram,
                                   sources: [String: FieldSource], limits: TherapyLimits,
                                   into diagnostics: inout [ProgramDiagnostic]) {
         let rising = segment.endForce > segment.startForce
         let maximum = rising ? limits.maximumRampRate : limits.maximumReleaseRate
         guard segment.requestedPeakRate.value > maximum.value * (1 + 1e-9) else { return }
-        let field: String
-        switch origin {
-        case .phaseRampUp(let index): field = "phases[\(index + 1)].ramp_up"
-        case .phaseRampDown(let index): field = "phases[\(index + 1)].ramp_down"
-        case .release: field = "release"
-        }
+        let field = rampField(origin)
         guard !diagnostics.contains(where: { $0.field == field }) else { return }
         let source = sources[field] ?? FieldSource(location: program.location, text: "")
         let shapeNote = segment.shape == .linear ? "" : " (\(segment.shape.rawValue) shape: peak is "
@@ -112,7 +136,7 @@ public enum ProgramValidator {
 public enum SessionClock {
     /// "m:ss", or "h:mm:ss" from one hour; rounded to the nearest second.
     public static func minutesAndSeconds(_ duration: Seconds) -> String {
-        let total = Int((Swift.max(duration.value, 0)).rounded())
+        let total = Int(saturatingRounded: Swift.max(duration.value, 0))
         let hours = total / 3600, minutes = (total % 3600) / 60, seconds = total % 60
         let paddedSeconds = seconds < 10 ? "0\(seconds)" : "\(seconds)"
         if hours > 0 {

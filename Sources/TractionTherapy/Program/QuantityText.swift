@@ -104,9 +104,14 @@ extension String {
 enum QuantityFormat {
     /// `value` with at most `decimals` decimals, trailing zeros dropped.
     static func number(_ value: Double, decimals: Int = 1) -> String {
+        guard !value.isNaN else { return "not a number" }
         guard value.isFinite else { return value > 0 ? "∞" : "-∞" }
         var scale = 1.0
         for _ in 0..<decimals { scale *= 10 }
+        // A request or a file may carry any double (a weight of 1e20 kg):
+        // past 2^53 a double has no fraction left to show and an Int64
+        // may not hold the number at all.
+        guard (value * scale).magnitude < 9.0e15 else { return String(value) }
         let rounded = (value * scale).rounded() / scale
         if rounded == rounded.rounded() { return String(Int64(rounded)) }
         var text = String(rounded)

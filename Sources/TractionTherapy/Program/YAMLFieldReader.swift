@@ -93,7 +93,14 @@ struct YAMLFieldReader {
         let allowed = "a whole number from \(range.lowerBound) to \(range.upperBound)"
         guard let text = scalar(node, field: field, allowed: allowed) else { return nil }
         guard let value = Int(text.trimmingSpaces) else {
-            report(.wrongType, at: node, field: field, value: text, allowed: allowed, "not a whole number")
+            // Int(_:) refuses digits too many for Int as it refuses words;
+            // those are a number out of range, not a word.
+            let digits = text.trimmingSpaces.drop { $0 == "-" || $0 == "+" }
+            if !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) {
+                report(.invalidValue, at: node, field: field, value: text, allowed: allowed, "out of range")
+            } else {
+                report(.wrongType, at: node, field: field, value: text, allowed: allowed, "not a whole number")
+            }
             return nil
         }
         guard range.contains(value) else {
