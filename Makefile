@@ -5,7 +5,7 @@
 SWIFT ?= swift
 export PATH := $(PATH):/opt/swift/usr/bin
 
-.PHONY: all deps build test demo bench fuzz clean install install-build install-files
+.PHONY: all deps build test demo bench soak fuzz clean install install-build install-files
 
 all: build
 
@@ -27,6 +27,10 @@ demo: deps
 # Long-running measurements; each prints its figure beside its goal.
 bench: deps
 	@scripts/bench.sh
+
+# Long soaks: the safety sweeps over their full grids (about an hour on 2 cores).
+soak: deps
+	@scripts/soak.sh
 
 # Long fuzzing runs (the bounded smoke run is part of `make test`).
 fuzz: deps

@@ -42,6 +42,7 @@ let package = Package(
         .executable(name: "traction-loopbench", targets: ["LoopBenchmark"]),
         .executable(name: "traction-enginebench", targets: ["EngineBenchmark"]),
         .executable(name: "traction-controlbench", targets: ["ControlBenchmark"]),
+        .executable(name: "traction-soak", targets: ["SoakRunner"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
@@ -207,6 +208,16 @@ let package = Package(
         .executableTarget(
             name: "EngineBenchmark",
             dependencies: ["TractionDevice", "TractionEngine", "TractionPlant", "TractionReplay", "TractionTherapy"],
+            swiftSettings: strictSwift
+        ),
+
+        // The safety sweeps over their full grids (`make soak`).
+        .executableTarget(
+            name: "SoakRunner",
+            dependencies: [
+                "TractionDevice", "TractionEngine", "TractionPlant", "TractionReplay", "TractionTherapy",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: strictSwift
         ),
 

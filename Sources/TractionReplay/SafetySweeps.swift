@@ -81,7 +81,7 @@ public struct SweepFindings: Sendable {
         worst[figure] = max(worst[figure] ?? -.infinity, value)
     }
 
-    mutating func merge(_ other: SweepFindings) {
+    public mutating func merge(_ other: SweepFindings) {
         runs += other.runs
         checks += other.checks
         violations += other.violations
@@ -254,7 +254,11 @@ public enum SafetySweeps {
     /// scattered frame loss, at any instant. Bound: tension is held, neither
     /// raised nor dumped: against the same session without the fault, the
     /// true force differs by at most the H1 tolerance, no latched alarm
-    /// sounds, and the session goes on.
+    /// sounds, and the session goes on. Give it calm sessions: with a
+    /// coughing patient the faulted run and its twin part ways for reasons
+    /// that are not the fault's (a cough's FORCE_RATE_HIGH sounds in one and
+    /// not the other, and its held tension comes back at the ramp rate),
+    /// which the comparison would blame on the link.
     public static func linkFaults(_ sessions: [SweepSession], grid: LinkGrid,
                                   fractions: [Double] = [0.3, 0.8]) -> SweepFindings {
         var findings = SweepFindings(name: "short link faults", hazards: "H5")
@@ -380,29 +384,42 @@ public enum SafetySweeps {
             findings.check(false, "resume refused after the pause at \(point.instant)", replay: replay)
             return findings
         }
-        let rate = run.engine.plannerOutput?.recoveryRate ?? NewtonsPerSecond(0)
         let resumeStart = run.now
-        var samples: [(time: Double, force: Double)] = []
+        // Per tick: the true force, the planned target, and the ramp rate
+        // the setpoint may climb back at (a later phase may ramp faster).
+        var samples: [(time: Double, force: Double, target: Double, rate: Double)] = []
         var disturbed = false
         while run.now - resumeStart < grid.afterResume {
             run.advance()
-            samples.append(((run.now - resumeStart).value, run.plant.trueCableForce.value))
+            samples.append(((run.now - resumeStart).value, run.plant.trueCableForce.value,
+                            run.engine.plannerOutput?.targetForce.value ?? 0,
+                            run.engine.plannerOutput?.recoveryRate.value ?? 0))
             disturbed = disturbed || run.plant.disturbanceActivity.any
         }
         guard !disturbed else { return findings }
-        var steepest = -Double.infinity
+        // Over every second: the force may climb as fast as the plan does,
+        // or as fast as the ramp rate allows, whichever is more, plus 3 N for
+        // the loop's lag and the sensors' noise.
+        var worstExcess = -Double.infinity
         var windowStart = 0
-        for (index, sample) in samples.enumerated() {
+        var rate = 0.0
+        for sample in samples {
             while sample.time - samples[windowStart].time > 1 { windowStart += 1 }
-            if sample.time - samples[windowStart].time >= 0.99 {
-                steepest = max(steepest, sample.force - samples[windowStart].force)
+            guard sample.time - samples[windowStart].time >= 0.99 else { continue }
+            let first = samples[windowStart]
+            let fastestRate = samples[windowStart...].lazy.map(\.rate).max() ?? 0
+            let allowed = max(fastestRate, sample.target - first.target) + 3
+            let excess = (sample.force - first.force) - allowed
+            if excess > worstExcess {
+                worstExcess = excess
+                rate = fastestRate
             }
-            _ = index
         }
-        findings.check(steepest <= rate.value + 3,
+        let steepest = worstExcess + rate + 3
+        findings.check(worstExcess <= 0,
                        "resume after the pause at \(point.instant): the force rose \(SweepText.number(steepest)) N in "
-                       + "one second, faster than the ramp rate \(SweepText.number(rate.value)) N/s", replay: replay)
-        findings.note("rise in a second after resume above the ramp rate (N)", steepest - rate.value)
+                       + "one second, faster than the ramp rate \(SweepText.number(rate)) N/s and the plan", replay: replay)
+        findings.note("rise in a second after resume above what the ramp rate and the plan allow (N)", worstExcess + 3)
         return findings
     }
 

@@ -52,7 +52,7 @@ import TractionTherapy
     @Test func aTelemetryGapShorterThanTheLossBoundHoldsTheTension() throws {
         let grid = SafetySweeps.LinkGrid(gaps: [0.008, 0.016, 0.030, 0.044], delays: [0.016, 0.030, 0.045],
                                          delayHeld: 3, frameLoss: [0.002, 0.05], stalls: [0.020, 0.040], window: 6)
-        let findings = SafetySweeps.linkFaults(try Self.sessions(weights: [80], seeds: [1]), grid: grid,
+        let findings = SafetySweeps.linkFaults(try Self.sessions(weights: [80], seeds: [1], calm: true), grid: grid,
                                                fractions: [0.5])
         Self.expectNoViolation(findings, atLeast: 300)
     }
