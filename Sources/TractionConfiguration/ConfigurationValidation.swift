@@ -35,6 +35,7 @@ extension DaemonConfiguration {
         check.device(device)
         check.loop(loop, baud: device.baud)
         check.limits(limits)
+        check.telemetryTimes(limits, loop)
         check.socket(socket)
         check.paths(programs, state)
         check.simulation(simulation, limits: limits)
@@ -140,115 +141,71 @@ struct ConfigurationChecker {
         if let cpu = loop.cpu { range("loop.cpu", cpu, 0...1023) }
     }
 
+    /// Every key of `limits` within its range (`LimitSetting.all`), then the
+    /// rules between keys (docs/configuration.md section 3.6).
     mutating func limits(_ limits: LimitsSection) {
-        let safety = limits.safety
-        range("limits.device_force_cap_n", limits.deviceForceCapNewtons, 100...1000, "N")
-        let roomBelowDevice = limits.deviceForceCapNewtons - safety.overForceToleranceMinNewtons
-        for (name, region, capRange) in [("lumbar", limits.lumbar, 100.0...900), ("cervical", limits.cervical, 50.0...250)] {
-            let prefix = "limits.\(name)"
-            range("\(prefix).force_cap_n", region.forceCapNewtons, capRange, "N")
-            if region.forceCapNewtons > roomBelowDevice {
-                fail("\(prefix).force_cap_n", ConfigurationChecker.text(region.forceCapNewtons),
+        for setting in LimitSetting.all {
+            let value = setting.read(limits)
+            if setting.isInteger, value.isFinite, value != value.rounded() {
+                fail(setting.key, Self.text(value), "must be a whole number")
+            }
+            range(setting.key, value, setting.range, setting.messageUnit, safetyBound: setting.safetyBound)
+        }
+        func value(_ key: String) -> Double { LimitSetting.setting(key)?.read(limits) ?? .nan }
+        func atMost(_ key: String, _ otherKey: String, strictly: Bool = false) {
+            self.atMost(key, value(key), otherKey, value(otherKey), LimitSetting.setting(key)?.messageUnit ?? "",
+                        strictly: strictly)
+        }
+        let roomBelowDevice = value("limits.device_force_cap_n") - value("limits.safety.over_force_tolerance_min_n")
+        for region in ["lumbar", "cervical"] {
+            let cap = value("limits.\(region).force_cap_n")
+            if cap > roomBelowDevice {
+                fail("limits.\(region).force_cap_n", Self.text(cap),
                      "must be at most limits.device_force_cap_n - limits.safety.over_force_tolerance_min_n "
-                     + "(\(ConfigurationChecker.text(roomBelowDevice)) N), so the kernel's hard cap stays above it")
+                     + "(\(Self.text(roomBelowDevice)) N), so the kernel's hard cap stays above it")
             }
             // Outside a session the kernel holds the idle limit, so a region
             // cap at or below it would leave no room for treatment.
-            atMost("limits.safety.idle_force_limit_n", safety.idleForceLimitNewtons, "\(prefix).force_cap_n",
-                   region.forceCapNewtons, "N", strictly: true)
-            range("\(prefix).max_body_weight_fraction", region.maxBodyWeightFraction, 0.01...1, "")
-            range("\(prefix).first_session_body_weight_fraction", region.firstSessionBodyWeightFraction, 0.01...1, "")
-            range("\(prefix).confirmation_body_weight_fraction", region.confirmationBodyWeightFraction, 0.01...1, "")
-            atMost("\(prefix).first_session_body_weight_fraction", region.firstSessionBodyWeightFraction,
-                   "\(prefix).max_body_weight_fraction", region.maxBodyWeightFraction, "")
-            atMost("\(prefix).confirmation_body_weight_fraction", region.confirmationBodyWeightFraction,
-                   "\(prefix).max_body_weight_fraction", region.maxBodyWeightFraction, "")
+            atMost("limits.safety.idle_force_limit_n", "limits.\(region).force_cap_n", strictly: true)
+            atMost("limits.\(region).first_session_body_weight_fraction", "limits.\(region).max_body_weight_fraction")
+            atMost("limits.\(region).confirmation_body_weight_fraction", "limits.\(region).max_body_weight_fraction")
         }
-        range("limits.non_therapeutic_force_n", limits.nonTherapeuticForceNewtons, 10...100, "N")
-        range("limits.default_release_rate_n_per_s", limits.defaultReleaseRateNewtonsPerSecond, 1...50, "N/s")
-        range("limits.max_release_rate_n_per_s", limits.maxReleaseRateNewtonsPerSecond, 1...100, "N/s")
-        atMost("limits.default_release_rate_n_per_s", limits.defaultReleaseRateNewtonsPerSecond,
-               "limits.max_release_rate_n_per_s", limits.maxReleaseRateNewtonsPerSecond, "N/s")
-        let riseBound = "H3: faster than 30 N/s is outside clinical practice"
-        range("limits.default_ramp_rate_n_per_s", limits.defaultRampRateNewtonsPerSecond, 1...DaemonConfiguration.SafetyBound.forceRiseNewtonsPerSecond,
-              "N/s", safetyBound: riseBound)
-        range("limits.max_ramp_rate_n_per_s", limits.maxRampRateNewtonsPerSecond, 1...DaemonConfiguration.SafetyBound.forceRiseNewtonsPerSecond,
-              "N/s", safetyBound: riseBound)
-        atMost("limits.default_ramp_rate_n_per_s", limits.defaultRampRateNewtonsPerSecond,
-               "limits.max_ramp_rate_n_per_s", limits.maxRampRateNewtonsPerSecond, "N/s")
+        atMost("limits.default_release_rate_n_per_s", "limits.max_release_rate_n_per_s")
+        atMost("limits.default_ramp_rate_n_per_s", "limits.max_ramp_rate_n_per_s")
         // A phase without ramp_down releases at the default ramp rate.
-        atMost("limits.default_ramp_rate_n_per_s", limits.defaultRampRateNewtonsPerSecond,
-               "limits.max_release_rate_n_per_s", limits.maxReleaseRateNewtonsPerSecond, "N/s")
+        atMost("limits.default_ramp_rate_n_per_s", "limits.max_release_rate_n_per_s")
         // The kernel's ceiling must not cut a planned ramp short.
-        atMost("limits.max_ramp_rate_n_per_s", limits.maxRampRateNewtonsPerSecond,
-               "limits.safety.max_force_rate_n_per_s", safety.maxForceRateNewtonsPerSecond, "N/s")
-        range("limits.patient_weight_min_kg", limits.patientWeightMinKilograms, 10...150, "kg")
-        range("limits.patient_weight_max_kg", limits.patientWeightMaxKilograms, 30...300, "kg")
-        atMost("limits.patient_weight_min_kg", limits.patientWeightMinKilograms,
-               "limits.patient_weight_max_kg", limits.patientWeightMaxKilograms, "kg", strictly: true)
-        range("limits.max_session_duration_s", limits.maxSessionDurationSeconds, 60...7200, "s")
-        safetyThresholds(safety, limits: limits)
+        atMost("limits.max_ramp_rate_n_per_s", "limits.safety.max_force_rate_n_per_s")
+        atMost("limits.patient_weight_min_kg", "limits.patient_weight_max_kg", strictly: true)
+        // The table's limiter holds the ceiling; a steady hold must sit below it.
+        atMost("limits.table_ceiling_margin_fraction", "limits.approach_margin_fraction")
+        atMost("limits.table_ceiling_margin_min_n", "limits.approach_margin_min_n", strictly: true)
+        atMost("limits.non_therapeutic_force_n", "limits.safety.idle_force_limit_n")
+        atMost("limits.safety.slack_force_n", "limits.non_therapeutic_force_n", strictly: true)
+        atMost("limits.safety.max_force_rate_n_per_s", "limits.safety.measured_force_rate_limit_n_per_s")
+        atMost("limits.device_force_cap_n", "limits.safety.load_cell_max_n", strictly: true)
+        // H4 must name a disagreeing force channel before its error reaches
+        // the over-force tolerance (issue 12: the old tolerance never could).
+        atMost("limits.safety.plausibility_tolerance_fraction", "limits.safety.over_force_tolerance_fraction",
+               strictly: true)
+        atMost("limits.safety.plausibility_tolerance_min_n", "limits.safety.over_force_tolerance_min_n", strictly: true)
+        atMost("limits.safety.overrun_budget", "limits.safety.overrun_hard_budget", strictly: true)
+        // A table under this much tension at rest fails the self-test; it
+        // must stay below the idle limit the kernel judges at rest.
+        atMost("limits.self_test.largest_idle_force_n", "limits.safety.idle_force_limit_n", strictly: true)
     }
-}
 
-extension ConfigurationChecker {
-    mutating func safetyThresholds(_ safety: SafetyThresholds, limits: LimitsSection) {
-        let p = "limits.safety."
-        typealias Bound = DaemonConfiguration.SafetyBound
-        range(p + "over_force_debounce_samples", safety.overForceDebounceSamples, 1...Bound.overForceDebounceSamples,
-              safetyBound: "H1: the over-force reaction comes within 2 ticks")
-        range(p + "over_force_tolerance_fraction", safety.overForceToleranceFraction, 0...0.2, "",
-              safetyBound: "H1: consoles hold force to +/-10 %, the standard allows at most 20 %")
-        range(p + "over_force_tolerance_min_n", safety.overForceToleranceMinNewtons, 0...50, "N",
-              safetyBound: "H1: the standard allows at most +/-50 N")
-        range(p + "idle_force_limit_n", safety.idleForceLimitNewtons, 10...100, "N")
-        atMost("limits.non_therapeutic_force_n", limits.nonTherapeuticForceNewtons,
-               p + "idle_force_limit_n", safety.idleForceLimitNewtons, "N")
-        range(p + "slack_force_n", safety.slackForceNewtons, 1...50, "N")
-        atMost(p + "slack_force_n", safety.slackForceNewtons, "limits.non_therapeutic_force_n",
-               limits.nonTherapeuticForceNewtons, "N", strictly: true)
-        range(p + "max_force_rate_n_per_s", safety.maxForceRateNewtonsPerSecond,
-              1...Bound.forceRiseNewtonsPerSecond, "N/s", safetyBound: "H3: faster than 30 N/s is outside clinical practice")
-        range(p + "measured_force_rate_limit_n_per_s", safety.measuredForceRateLimitNewtonsPerSecond, 1...120, "N/s")
-        atMost(p + "max_force_rate_n_per_s", safety.maxForceRateNewtonsPerSecond,
-               p + "measured_force_rate_limit_n_per_s", safety.measuredForceRateLimitNewtonsPerSecond, "N/s")
-        range(p + "force_rate_window_ms", safety.forceRateWindowMilliseconds, 10...500, "ms")
-        range(p + "stale_telemetry_periods", safety.staleTelemetryPeriods, 1...Bound.staleTelemetryPeriods, "",
-              safetyBound: "H5: warn after 2 periods without telemetry")
-        range(p + "telemetry_loss_timeout_ms", safety.telemetryLossTimeoutMilliseconds,
-              1...Bound.telemetryLossMilliseconds, "ms", safetyBound: "H5: the host declares a lost link within 50 ms")
-        range(p + "command_lease_ms", safety.commandLeaseMilliseconds, 10...Bound.commandLeaseMilliseconds, "ms",
-              safetyBound: "H5/H6: the table releases within 100 ms of the last valid command")
-        range(p + "load_cell_min_n", safety.loadCellMinNewtons, -500...(-1), "N")
-        range(p + "load_cell_max_n", safety.loadCellMaxNewtons, 100...5000, "N")
-        atMost("limits.device_force_cap_n", limits.deviceForceCapNewtons, p + "load_cell_max_n",
-               safety.loadCellMaxNewtons, "N", strictly: true)
-        range(p + "stuck_motion_threshold_mm_per_s", safety.stuckMotionThresholdMillimetresPerSecond, 0.1...10, "mm/s")
-        range(p + "stuck_force_resolution_n", safety.stuckForceResolutionNewtons, 0.001...2, "N")
-        range(p + "stuck_detection_time_ms", safety.stuckDetectionTimeMilliseconds,
-              10...Bound.sensorDetectionMilliseconds, "ms", safetyBound: "H4: sensor faults are detected within 100 ms")
-        range(p + "stuck_detection_min_force_n", safety.stuckDetectionMinForceNewtons, 1...200, "N")
-        range(p + "plausibility_tolerance_fraction", safety.plausibilityToleranceFraction, 0.005...0.2, "")
-        atMost(p + "plausibility_tolerance_fraction", safety.plausibilityToleranceFraction,
-               p + "over_force_tolerance_fraction", safety.overForceToleranceFraction, "", strictly: true)
-        range(p + "plausibility_tolerance_min_n", safety.plausibilityToleranceMinNewtons, 0.5...50, "N")
-        atMost(p + "plausibility_tolerance_min_n", safety.plausibilityToleranceMinNewtons,
-               p + "over_force_tolerance_min_n", safety.overForceToleranceMinNewtons, "N", strictly: true)
-        range(p + "plausibility_detection_time_ms", safety.plausibilityDetectionTimeMilliseconds,
-              10...Bound.sensorDetectionMilliseconds, "ms", safetyBound: "H4: sensor faults are detected within 100 ms")
-        range(p + "patient_switch_disagreement_ms", safety.patientSwitchDisagreementMilliseconds,
-              1...Bound.switchDisagreementMilliseconds, "ms",
-              safetyBound: "H7: a faulty patient switch is found within 100 ms, as a sensor fault")
-        range(p + "angle_drift_tolerance_deg", safety.angleDriftToleranceDegrees, 0.1...5, "°")
-        range(p + "angle_following_error_deg", safety.angleFollowingErrorDegrees, 0.5...10, "°")
-        range(p + "angle_following_error_time_ms", safety.angleFollowingErrorTimeMilliseconds, 10...1000, "ms")
-        range(p + "angle_range_margin_deg", safety.angleRangeMarginDegrees, 0...2, "°")
-        range(p + "overrun_window_s", safety.overrunWindowSeconds, 0.1...10, "s")
-        range(p + "overrun_budget", safety.overrunBudget, 0...1000)
-        range(p + "overrun_hard_budget", safety.overrunHardBudget, 1...1000)
-        atMost(p + "overrun_budget", Double(safety.overrunBudget), p + "overrun_hard_budget",
-               Double(safety.overrunHardBudget), "", strictly: true)
-        range(p + "max_traction_speed_mm_per_s", safety.maxTractionSpeedMillimetresPerSecond, 1...100, "mm/s")
+    /// The loss timeout must outlast the stale threshold, which counts loop
+    /// periods: at 250 Hz, 2 periods are 8 ms.
+    mutating func telemetryTimes(_ limits: LimitsSection, _ loop: LoopSection) {
+        guard loop.rateHertz.isFinite, loop.rateHertz > 0 else { return }
+        let staleMilliseconds = limits.safety.staleTelemetryPeriods * 1000 / loop.rateHertz
+        let lossMilliseconds = limits.safety.telemetryLossTimeout.value * 1000
+        if !(lossMilliseconds > staleMilliseconds) {
+            fail("limits.safety.telemetry_loss_timeout_ms", Self.text(lossMilliseconds),
+                 "must be longer than limits.safety.stale_telemetry_periods loop periods "
+                 + "(\(Self.text(staleMilliseconds)) ms at loop.rate_hz \(Self.text(loop.rateHertz)))")
+        }
     }
 
     mutating func socket(_ socket: SocketSection) {
@@ -280,7 +237,7 @@ extension ConfigurationChecker {
 
     mutating func simulation(_ simulation: SimulationSection, limits: LimitsSection) {
         range("simulation.seed", simulation.seed, 0...Int.max)
-        let lowest = limits.patientWeightMinKilograms, highest = limits.patientWeightMaxKilograms
+        let lowest = limits.patientWeightMinimum.value, highest = limits.patientWeightMaximum.value
         // A broken weight range is reported on its own keys; no range to check against then.
         guard lowest.isFinite, highest.isFinite, lowest <= highest else { return }
         range("simulation.patient_weight_kg", simulation.patientWeightKilograms, lowest...highest,

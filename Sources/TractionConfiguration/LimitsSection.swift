@@ -1,217 +1,146 @@
-/// `limits`: the treatment limits (TherapyLimits) and the safety kernel's
-/// thresholds (SafetyConfiguration), each given once.
-public struct LimitsSection: Sendable, Hashable, Codable {
-    public var lumbar = RegionLimits.lumbarDefault
-    public var cervical = RegionLimits.cervicalDefault
-    /// The table's absolute maximum force (H2). The daemon lowers it further
-    /// to what the table reports in its handshake.
-    public var deviceForceCapNewtons = 900.0
-    /// Tension at or below which angles may move, and the pre-tension of the harness (H9).
-    public var nonTherapeuticForceNewtons = 50.0
-    /// Final release of a program that gives none.
-    public var defaultReleaseRateNewtonsPerSecond = 20.0
-    /// Steepest release a program may ask for (emergency releases are the table's).
-    public var maxReleaseRateNewtonsPerSecond = 50.0
-    /// Ramp of a phase that gives none.
-    public var defaultRampRateNewtonsPerSecond = 10.0
-    /// Steepest increase a program may ask for (H3).
-    public var maxRampRateNewtonsPerSecond = 20.0
-    /// Plausible patient body weights; outside, a session is refused (H12).
-    public var patientWeightMinKilograms = 30.0
-    public var patientWeightMaxKilograms = 200.0
-    /// Longest session, final release included.
-    public var maxSessionDurationSeconds = 3600.0
-    /// The safety kernel's debounces, tolerances and timeouts.
-    public var safety = SafetyThresholds()
+import TractionDevice
+import TractionEngine
+import TractionSafety
+import TractionTherapy
+
+/// `limits`: the treatment limits and the safety kernel's thresholds,
+/// decoded straight into the typed limits the engine runs with. Every key,
+/// with its unit, range and hazard, is a row of `LimitSetting.all`; the
+/// defaults are the typed limits' own, so a threshold is changed in one
+/// place (issue 12, item 6).
+public struct LimitsSection: Sendable, Hashable {
+    /// The planner's limits. Its `patientWeightRange` is built from the two
+    /// weights below when the engine configuration is made.
+    public var therapy = TherapyLimits.standard
+    /// The safety kernel's thresholds. Its region hard caps are derived from
+    /// the therapy caps (`DaemonConfiguration.kernelForceCap(for:)`); its
+    /// tick and telemetry periods from the loop rate.
+    public var safety = SafetyConfiguration()
+    /// What the start-up self-test checks.
+    public var selfTest = SelfTestCriteria()
+    /// The lightest and heaviest patient a session accepts (H12), kept apart
+    /// until validated: a file may give them in the wrong order.
+    public var patientWeightMinimum = TherapyLimits.standard.patientWeightRange.lowerBound
+    public var patientWeightMaximum = TherapyLimits.standard.patientWeightRange.upperBound
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey, CaseIterable {
-        case lumbar, cervical
-        case deviceForceCapNewtons = "device_force_cap_n"
-        case nonTherapeuticForceNewtons = "non_therapeutic_force_n"
-        case defaultReleaseRateNewtonsPerSecond = "default_release_rate_n_per_s"
-        case maxReleaseRateNewtonsPerSecond = "max_release_rate_n_per_s"
-        case defaultRampRateNewtonsPerSecond = "default_ramp_rate_n_per_s"
-        case maxRampRateNewtonsPerSecond = "max_ramp_rate_n_per_s"
-        case patientWeightMinKilograms = "patient_weight_min_kg"
-        case patientWeightMaxKilograms = "patient_weight_max_kg"
-        case maxSessionDurationSeconds = "max_session_duration_s"
-        case safety
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        lumbar = try c.setting(.lumbar, default: lumbar)
-        cervical = try c.setting(.cervical, default: cervical)
-        deviceForceCapNewtons = try c.setting(.deviceForceCapNewtons, default: deviceForceCapNewtons)
-        nonTherapeuticForceNewtons = try c.setting(.nonTherapeuticForceNewtons, default: nonTherapeuticForceNewtons)
-        defaultReleaseRateNewtonsPerSecond = try c.setting(.defaultReleaseRateNewtonsPerSecond,
-                                                           default: defaultReleaseRateNewtonsPerSecond)
-        maxReleaseRateNewtonsPerSecond = try c.setting(.maxReleaseRateNewtonsPerSecond,
-                                                       default: maxReleaseRateNewtonsPerSecond)
-        defaultRampRateNewtonsPerSecond = try c.setting(.defaultRampRateNewtonsPerSecond,
-                                                        default: defaultRampRateNewtonsPerSecond)
-        maxRampRateNewtonsPerSecond = try c.setting(.maxRampRateNewtonsPerSecond, default: maxRampRateNewtonsPerSecond)
-        patientWeightMinKilograms = try c.setting(.patientWeightMinKilograms, default: patientWeightMinKilograms)
-        patientWeightMaxKilograms = try c.setting(.patientWeightMaxKilograms, default: patientWeightMaxKilograms)
-        maxSessionDurationSeconds = try c.setting(.maxSessionDurationSeconds, default: maxSessionDurationSeconds)
-        safety = try c.setting(.safety, default: safety)
+    /// Sets the key `key` (e.g. `limits.safety.slack_force_n`) to `value`,
+    /// given in the key's unit, as a file would. Returns false for a key the
+    /// schema does not have.
+    @discardableResult
+    public mutating func set(_ key: String, _ value: Double) -> Bool {
+        guard let setting = LimitSetting.setting(key) else { return false }
+        setting.write(&self, value)
+        return true
     }
 }
 
-/// `limits.lumbar` and `limits.cervical`. One force cap per region: the
-/// therapy cap. The safety kernel's hard cap for the region is derived from
-/// it (`DaemonConfiguration.kernelForceCap(for:)`).
-public struct RegionLimits: Sendable, Hashable, Codable {
-    /// No program or session may ask for more force in this region (H2, H12).
-    public var forceCapNewtons: Double
-    /// Largest share of body weight a program may declare.
-    public var maxBodyWeightFraction: Double
-    /// Cap on a patient's first session, as a share of body weight (H12).
-    public var firstSessionBodyWeightFraction: Double
-    /// A planned peak above this share of body weight needs the operator's confirmation (H12).
-    public var confirmationBodyWeightFraction: Double
+/// The names one level of `limits` may hold, from `LimitSetting.all`: the
+/// keys directly below it and the tables of the level below.
+protocol LimitKeyLevel {
+    /// The path of the level below `limits`: [] for `limits` itself.
+    static var path: [String] { get }
+}
 
-    public init(forceCapNewtons: Double, maxBodyWeightFraction: Double, firstSessionBodyWeightFraction: Double,
-                confirmationBodyWeightFraction: Double) {
-        self.forceCapNewtons = forceCapNewtons
-        self.maxBodyWeightFraction = maxBodyWeightFraction
-        self.firstSessionBodyWeightFraction = firstSessionBodyWeightFraction
-        self.confirmationBodyWeightFraction = confirmationBodyWeightFraction
-    }
+enum TopLimitLevel: LimitKeyLevel { static var path: [String] { [] } }
+enum LumbarLimitLevel: LimitKeyLevel { static var path: [String] { ["lumbar"] } }
+enum CervicalLimitLevel: LimitKeyLevel { static var path: [String] { ["cervical"] } }
+enum SafetyLimitLevel: LimitKeyLevel { static var path: [String] { ["safety"] } }
+enum SelfTestLimitLevel: LimitKeyLevel { static var path: [String] { ["self_test"] } }
 
-    public static let lumbarDefault = RegionLimits(forceCapNewtons: 890, maxBodyWeightFraction: 0.60,
-                                                   firstSessionBodyWeightFraction: 0.25,
-                                                   confirmationBodyWeightFraction: 0.40)
-    public static let cervicalDefault = RegionLimits(forceCapNewtons: 200, maxBodyWeightFraction: 0.20,
-                                                     firstSessionBodyWeightFraction: 0.10,
-                                                     confirmationBodyWeightFraction: 0.15)
+/// A key of one level of `limits`. `CaseIterable`, so the configuration
+/// decoder reports every key of the file the schema does not know.
+struct LimitKey<Level: LimitKeyLevel>: CodingKey, CaseIterable {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(_ name: String) { stringValue = name }
+    init?(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
 
-    enum CodingKeys: String, CodingKey, CaseIterable {
-        case forceCapNewtons = "force_cap_n"
-        case maxBodyWeightFraction = "max_body_weight_fraction"
-        case firstSessionBodyWeightFraction = "first_session_body_weight_fraction"
-        case confirmationBodyWeightFraction = "confirmation_body_weight_fraction"
-    }
-
-    /// Missing keys take the defaults of the region being decoded, which the
-    /// caller cannot pass through `Decodable`; the coding path tells which.
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        let region = decoder.codingPath.last?.stringValue == "cervical" ? Self.cervicalDefault : Self.lumbarDefault
-        forceCapNewtons = try c.setting(.forceCapNewtons, default: region.forceCapNewtons)
-        maxBodyWeightFraction = try c.setting(.maxBodyWeightFraction, default: region.maxBodyWeightFraction)
-        firstSessionBodyWeightFraction = try c.setting(.firstSessionBodyWeightFraction,
-                                                       default: region.firstSessionBodyWeightFraction)
-        confirmationBodyWeightFraction = try c.setting(.confirmationBodyWeightFraction,
-                                                       default: region.confirmationBodyWeightFraction)
+    static var allCases: [LimitKey] {
+        var names: [String] = []
+        for setting in LimitSetting.all {
+            let components = setting.components
+            guard components.count > Level.path.count, Array(components.prefix(Level.path.count)) == Level.path else {
+                continue
+            }
+            let name = components[Level.path.count]
+            if !names.contains(name) { names.append(name) }
+        }
+        var keys: [LimitKey] = []
+        for name in names { keys.append(LimitKey(name)) }
+        return keys
     }
 }
 
-/// `limits.safety`: the safety kernel's thresholds (docs/safety.md section 6).
-/// Times are in milliseconds, as SAFETY.md states its bounds.
-public struct SafetyThresholds: Sendable, Hashable, Codable {
-    public var overForceDebounceSamples = 2
-    public var overForceToleranceFraction = 0.10
-    public var overForceToleranceMinNewtons = 10.0
-    /// The force limit outside a session (H1 then applies to it).
-    public var idleForceLimitNewtons = 50.0
-    /// A release is complete at or below this force.
-    public var slackForceNewtons = 15.0
-    /// Fastest rise of the force ceiling the kernel lets through (H3).
-    public var maxForceRateNewtonsPerSecond = 30.0
-    /// A measured rise faster than this raises FORCE_RATE_HIGH (H3).
-    public var measuredForceRateLimitNewtonsPerSecond = 60.0
-    public var forceRateWindowMilliseconds = 100.0
-    public var staleTelemetryPeriods = 2.0
-    public var telemetryLossTimeoutMilliseconds = 50.0
-    /// Lease of every command: the table releases by itself this long after the last one.
-    public var commandLeaseMilliseconds = 100.0
-    public var loadCellMinNewtons = -50.0
-    public var loadCellMaxNewtons = 1500.0
-    public var stuckMotionThresholdMillimetresPerSecond = 1.0
-    public var stuckForceResolutionNewtons = 0.05
-    public var stuckDetectionTimeMilliseconds = 80.0
-    public var stuckDetectionMinForceNewtons = 20.0
-    public var plausibilityToleranceFraction = 0.04
-    public var plausibilityToleranceMinNewtons = 5.0
-    public var plausibilityDetectionTimeMilliseconds = 30.0
-    public var patientSwitchDisagreementMilliseconds = 20.0
-    public var angleDriftToleranceDegrees = 0.5
-    public var angleFollowingErrorDegrees = 2.0
-    public var angleFollowingErrorTimeMilliseconds = 250.0
-    public var angleRangeMarginDegrees = 0.2
-    public var overrunWindowSeconds = 1.0
-    public var overrunBudget = 5
-    public var overrunHardBudget = 25
-    public var maxTractionSpeedMillimetresPerSecond = 25.0
-
-    public init() {}
-
-    enum CodingKeys: String, CodingKey, CaseIterable {
-        case overForceDebounceSamples = "over_force_debounce_samples"
-        case overForceToleranceFraction = "over_force_tolerance_fraction"
-        case overForceToleranceMinNewtons = "over_force_tolerance_min_n"
-        case idleForceLimitNewtons = "idle_force_limit_n"
-        case slackForceNewtons = "slack_force_n"
-        case maxForceRateNewtonsPerSecond = "max_force_rate_n_per_s"
-        case measuredForceRateLimitNewtonsPerSecond = "measured_force_rate_limit_n_per_s"
-        case forceRateWindowMilliseconds = "force_rate_window_ms"
-        case staleTelemetryPeriods = "stale_telemetry_periods"
-        case telemetryLossTimeoutMilliseconds = "telemetry_loss_timeout_ms"
-        case commandLeaseMilliseconds = "command_lease_ms"
-        case loadCellMinNewtons = "load_cell_min_n"
-        case loadCellMaxNewtons = "load_cell_max_n"
-        case stuckMotionThresholdMillimetresPerSecond = "stuck_motion_threshold_mm_per_s"
-        case stuckForceResolutionNewtons = "stuck_force_resolution_n"
-        case stuckDetectionTimeMilliseconds = "stuck_detection_time_ms"
-        case stuckDetectionMinForceNewtons = "stuck_detection_min_force_n"
-        case plausibilityToleranceFraction = "plausibility_tolerance_fraction"
-        case plausibilityToleranceMinNewtons = "plausibility_tolerance_min_n"
-        case plausibilityDetectionTimeMilliseconds = "plausibility_detection_time_ms"
-        case patientSwitchDisagreementMilliseconds = "patient_switch_disagreement_ms"
-        case angleDriftToleranceDegrees = "angle_drift_tolerance_deg"
-        case angleFollowingErrorDegrees = "angle_following_error_deg"
-        case angleFollowingErrorTimeMilliseconds = "angle_following_error_time_ms"
-        case angleRangeMarginDegrees = "angle_range_margin_deg"
-        case overrunWindowSeconds = "overrun_window_s"
-        case overrunBudget = "overrun_budget"
-        case overrunHardBudget = "overrun_hard_budget"
-        case maxTractionSpeedMillimetresPerSecond = "max_traction_speed_mm_per_s"
+extension LimitsSection: Codable {
+    public init(from decoder: any Decoder) throws {
+        self.init()
+        let top = try decoder.container(keyedBy: LimitKey<TopLimitLevel>.self)
+        read(top, level: TopLimitLevel.self)
+        nested(top, "lumbar", LumbarLimitLevel.self)
+        nested(top, "cervical", CervicalLimitLevel.self)
+        nested(top, "safety", SafetyLimitLevel.self)
+        nested(top, "self_test", SelfTestLimitLevel.self)
     }
 
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        func read<T: Decodable>(_ key: CodingKeys, _ value: inout T) throws { value = try c.setting(key, default: value) }
-        try read(.overForceDebounceSamples, &overForceDebounceSamples)
-        try read(.overForceToleranceFraction, &overForceToleranceFraction)
-        try read(.overForceToleranceMinNewtons, &overForceToleranceMinNewtons)
-        try read(.idleForceLimitNewtons, &idleForceLimitNewtons)
-        try read(.slackForceNewtons, &slackForceNewtons)
-        try read(.maxForceRateNewtonsPerSecond, &maxForceRateNewtonsPerSecond)
-        try read(.measuredForceRateLimitNewtonsPerSecond, &measuredForceRateLimitNewtonsPerSecond)
-        try read(.forceRateWindowMilliseconds, &forceRateWindowMilliseconds)
-        try read(.staleTelemetryPeriods, &staleTelemetryPeriods)
-        try read(.telemetryLossTimeoutMilliseconds, &telemetryLossTimeoutMilliseconds)
-        try read(.commandLeaseMilliseconds, &commandLeaseMilliseconds)
-        try read(.loadCellMinNewtons, &loadCellMinNewtons)
-        try read(.loadCellMaxNewtons, &loadCellMaxNewtons)
-        try read(.stuckMotionThresholdMillimetresPerSecond, &stuckMotionThresholdMillimetresPerSecond)
-        try read(.stuckForceResolutionNewtons, &stuckForceResolutionNewtons)
-        try read(.stuckDetectionTimeMilliseconds, &stuckDetectionTimeMilliseconds)
-        try read(.stuckDetectionMinForceNewtons, &stuckDetectionMinForceNewtons)
-        try read(.plausibilityToleranceFraction, &plausibilityToleranceFraction)
-        try read(.plausibilityToleranceMinNewtons, &plausibilityToleranceMinNewtons)
-        try read(.plausibilityDetectionTimeMilliseconds, &plausibilityDetectionTimeMilliseconds)
-        try read(.patientSwitchDisagreementMilliseconds, &patientSwitchDisagreementMilliseconds)
-        try read(.angleDriftToleranceDegrees, &angleDriftToleranceDegrees)
-        try read(.angleFollowingErrorDegrees, &angleFollowingErrorDegrees)
-        try read(.angleFollowingErrorTimeMilliseconds, &angleFollowingErrorTimeMilliseconds)
-        try read(.angleRangeMarginDegrees, &angleRangeMarginDegrees)
-        try read(.overrunWindowSeconds, &overrunWindowSeconds)
-        try read(.overrunBudget, &overrunBudget)
-        try read(.overrunHardBudget, &overrunHardBudget)
-        try read(.maxTractionSpeedMillimetresPerSecond, &maxTractionSpeedMillimetresPerSecond)
+    /// Reads the table `name` below `top` when the file has it; a value that
+    /// is not a table was recorded as a problem by the decoder.
+    private mutating func nested<Level: LimitKeyLevel>(_ top: KeyedDecodingContainer<LimitKey<TopLimitLevel>>,
+                                                       _ name: String, _ level: Level.Type) {
+        let key = LimitKey<TopLimitLevel>(name)
+        guard top.contains(key), let container = try? top.nestedContainer(keyedBy: LimitKey<Level>.self, forKey: key)
+        else { return }
+        read(container, level: level)
+    }
+
+    /// Reads every setting of `level`; an absent key keeps the default, a
+    /// wrong one is recorded by the decoder and keeps the default too.
+    private mutating func read<Level: LimitKeyLevel>(_ container: KeyedDecodingContainer<LimitKey<Level>>,
+                                                     level: Level.Type) {
+        for setting in LimitSetting.all where Array(setting.components.dropLast()) == Level.path {
+            let key = LimitKey<Level>(setting.components.last!)
+            guard container.contains(key) else { continue }
+            let current = setting.read(self)
+            let value: Double
+            if setting.isInteger {
+                value = Double((try? container.setting(key, default: Int(saturating: current))) ?? Int(saturating: current))
+            } else {
+                value = (try? container.setting(key, default: current)) ?? current
+            }
+            setting.write(&self, value)
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var top = encoder.container(keyedBy: LimitKey<TopLimitLevel>.self)
+        var groups: [String] = []
+        for setting in LimitSetting.all {
+            let components = setting.components
+            if components.count == 1 {
+                try Self.encode(setting, of: self, into: &top, key: LimitKey(components[0]))
+            } else if !groups.contains(components[0]) {
+                groups.append(components[0])
+            }
+        }
+        // One nested table per group, written once with all its keys.
+        for group in groups {
+            var nested = top.nestedContainer(keyedBy: LimitKey<TopLimitLevel>.self, forKey: LimitKey(group))
+            for setting in LimitSetting.all where setting.components.count == 2 && setting.components[0] == group {
+                try Self.encode(setting, of: self, into: &nested, key: LimitKey(setting.components[1]))
+            }
+        }
+    }
+
+    private static func encode(_ setting: LimitSetting, of limits: LimitsSection,
+                               into container: inout KeyedEncodingContainer<LimitKey<TopLimitLevel>>,
+                               key: LimitKey<TopLimitLevel>) throws {
+        let value = setting.read(limits)
+        if setting.isInteger {
+            try container.encode(Int(saturating: value), forKey: key)
+        } else {
+            try container.encode(value, forKey: key)
+        }
     }
 }

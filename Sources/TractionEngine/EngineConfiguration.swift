@@ -19,21 +19,9 @@ public struct EngineConfiguration: Sendable {
     /// No pay-out closer than this to the home end, and no pull closer than
     /// this to the far end: driving into a travel stop is a drive fault.
     public var travelEndClearance: Millimetres = 1
-    /// The force ceiling sent to the table sits below the session's
-    /// effective limit by this share of it (or `tableCeilingMarginMinimum`,
-    /// whichever is larger). The table's own force limiter holds the force
-    /// at its ceiling when the patient coughs or tenses (docs/wire-protocol.md
-    /// section 10.2); the margin absorbs how far the force passes the ceiling
-    /// before the limiter catches it, so that the patient never feels more
-    /// than the effective limit (docs/safety.md, H1).
-    public var tableCeilingMarginFraction = 0.015
-    public var tableCeilingMarginMinimum: Newtons = 2
-
     /// The force ceiling the engine asks the table for in a session whose
-    /// effective limit is `limit`.
-    public func tableCeiling(forLimit limit: Newtons) -> Newtons {
-        max(.zero, limit - max(limit * tableCeilingMarginFraction, tableCeilingMarginMinimum))
-    }
+    /// effective limit is `limit` (`TherapyLimits.tableCeiling(forLimit:)`).
+    public func tableCeiling(forLimit limit: Newtons) -> Newtons { therapyLimits.tableCeiling(forLimit: limit) }
 
     /// The loop rates the engine runs at. The safety kernel counts its H1
     /// over-force debounce in ticks, so a tick may last at most 4 ms (250 Hz);

@@ -16,7 +16,8 @@ public struct DriveParameters: Sendable, Hashable {
     public var velocityTimeConstant: Seconds
     /// Cable force at which the motor runs out of torque and can pull no further.
     public var stallForce: Newtons
-    /// The table's rated maximum force (reported in its identity).
+    /// The table's rated maximum force (reported in its identity): the simulated
+    /// table is rated at the host's default device cap.
     public var maximumForce: Newtons
     /// Travel of the traction axis from its home position.
     public var maximumTravel: Millimetres
@@ -47,7 +48,7 @@ public struct DriveParameters: Sendable, Hashable {
                 maximumAccelerationMillimetresPerSecondSquared: Double = 1500,
                 velocityTimeConstant: Seconds = 0.015,
                 stallForce: Newtons = 1200,
-                maximumForce: Newtons = 900,
+                maximumForce: Newtons = DefaultForceLimits.deviceCap,
                 maximumTravel: Millimetres = 300,
                 normalReleaseVelocity: MillimetresPerSecond = 5,
                 emergencyReleaseVelocity: MillimetresPerSecond = 60,

@@ -29,18 +29,24 @@ public struct SafetyConfiguration: Sendable, Hashable {
     public var overForceDebounceSamples: Int = 2
     /// H1: tolerance above the limit as a fraction of it (consoles hold
     /// +/-10 % of target).
-    public var overForceToleranceFraction: Double = 0.10
+    public var overForceToleranceFraction: Double = SafetyConfiguration.defaultOverForceToleranceFraction
     /// H1: the smallest tolerance, so low limits are not tripped by sensor
     /// noise (the national standard allows +/-10 N up to 200 N).
-    public var overForceToleranceMinimum: Newtons = 10
+    public var overForceToleranceMinimum: Newtons = SafetyConfiguration.defaultOverForceToleranceMinimum
     /// H2: the table's absolute maximum force (the device cap, ~900 N).
-    public var deviceForceCap: Newtons = 900
+    public var deviceForceCap: Newtons = DefaultForceLimits.deviceCap
     /// H2: the absolute maximum for lumbar treatment (about 90 kgf, below
     /// the 100 kg stop one commercial table uses).
-    public var lumbarForceCap: Newtons = 890
+    public var lumbarForceCap: Newtons = SafetyConfiguration.regionHardCap(
+        therapyCap: DefaultForceLimits.lumbarCap, deviceCap: DefaultForceLimits.deviceCap,
+        toleranceFraction: SafetyConfiguration.defaultOverForceToleranceFraction,
+        toleranceMinimum: SafetyConfiguration.defaultOverForceToleranceMinimum)
     /// H2: the absolute maximum for cervical treatment (clinical doses stay
     /// below 25–45 lb; 220 N is about 50 lb).
-    public var cervicalForceCap: Newtons = 220
+    public var cervicalForceCap: Newtons = SafetyConfiguration.regionHardCap(
+        therapyCap: DefaultForceLimits.cervicalCap, deviceCap: DefaultForceLimits.deviceCap,
+        toleranceFraction: SafetyConfiguration.defaultOverForceToleranceFraction,
+        toleranceMinimum: SafetyConfiguration.defaultOverForceToleranceMinimum)
     /// Outside a session no tension is expected: this is the limit that
     /// H1 applies then (the non-therapeutic force).
     public var idleForceLimit: Newtons = 50
@@ -56,7 +62,7 @@ public struct SafetyConfiguration: Sendable, Hashable {
     /// H9: angles may move only at or below this force (angle changes are
     /// made at non-therapeutic tension), unless the program declares an
     /// articulation with tension held constant.
-    public var nonTherapeuticForce: Newtons = 50
+    public var nonTherapeuticForce: Newtons = DefaultForceLimits.nonTherapeuticForce
     /// A release is complete when the measured force is at or below this.
     public var slackForce: Newtons = 15
 
@@ -139,6 +145,25 @@ public struct SafetyConfiguration: Sendable, Hashable {
     public var maximumTractionSpeed: MillimetresPerSecond = 25
 
     public init() {}
+
+    /// The H1 tolerance's defaults, named because the region hard caps'
+    /// defaults are derived from them.
+    public static let defaultOverForceToleranceFraction = 0.10
+    public static let defaultOverForceToleranceMinimum: Newtons = 10
+
+    /// The kernel's hard cap (H2) for a region whose therapy cap is
+    /// `therapyCap`: above it by the H1 tolerance, so that a session at its
+    /// cap meets the controlled release of H1 before the emergency of H2;
+    /// never closer to the device cap than the smallest tolerance.
+    ///
+    ///     min(therapyCap + max(therapyCap x fraction, minimum), deviceCap - minimum)
+    ///
+    /// With the defaults: lumbar 890 N -> 890 N, cervical 200 N -> 220 N.
+    public static func regionHardCap(therapyCap: Newtons, deviceCap: Newtons, toleranceFraction: Double,
+                                     toleranceMinimum: Newtons) -> Newtons {
+        let tolerance = max(therapyCap * toleranceFraction, toleranceMinimum)
+        return min(therapyCap + tolerance, deviceCap - toleranceMinimum)
+    }
 
     /// The absolute force cap for `region` (H2): the smaller of device and region cap.
     public func hardCap(for region: TreatmentRegion) -> Newtons {

@@ -35,7 +35,7 @@ public struct TherapyLimits: Sendable, Hashable, Codable {
         /// clinical doses stay below 60 % of body weight; a first session is
         /// held to 25 % and anything above 40 % is confirmed by the operator.
         public static let lumbarDefault = Region(
-            forceCap: 890, maximumBodyWeightFraction: 0.60,
+            forceCap: DefaultForceLimits.lumbarCap, maximumBodyWeightFraction: 0.60,
             firstSessionBodyWeightFraction: 0.25, confirmationBodyWeightFraction: 0.40)
 
         /// Cervical: 200 N (about 45 lbf) is the top of the published
@@ -43,7 +43,7 @@ public struct TherapyLimits: Sendable, Hashable, Codable {
         /// dose, so a first session is held to 10 %, and above 15 % needs
         /// confirmation.
         public static let cervicalDefault = Region(
-            forceCap: 200, maximumBodyWeightFraction: 0.20,
+            forceCap: DefaultForceLimits.cervicalCap, maximumBodyWeightFraction: 0.20,
             firstSessionBodyWeightFraction: 0.10, confirmationBodyWeightFraction: 0.15)
     }
 
@@ -83,16 +83,26 @@ public struct TherapyLimits: Sendable, Hashable, Codable {
     public var limitApproachFraction: Double
     /// The smallest distance between a planned force and the effective limit.
     public var limitApproachMinimum: Newtons
+    /// The force ceiling sent to the table sits below the session's
+    /// effective limit by this share of it (or `tableCeilingMarginMinimum`,
+    /// whichever is larger). The table's own force limiter holds the force
+    /// at its ceiling when the patient coughs or tenses (docs/wire-protocol.md
+    /// section 10.2); the margin absorbs how far the force passes the ceiling
+    /// before the limiter catches it, so that the patient never feels more
+    /// than the effective limit (docs/safety.md, H1). It is smaller than the
+    /// approach margin, so that the limiter never touches a steady hold.
+    public var tableCeilingMarginFraction: Double
+    public var tableCeilingMarginMinimum: Newtons
 
     public init(
         lumbar: Region = .lumbarDefault,
         cervical: Region = .cervicalDefault,
-        deviceForceCap: Newtons = 900,
+        deviceForceCap: Newtons = DefaultForceLimits.deviceCap,
         maximumRampRate: NewtonsPerSecond = 20,
         maximumReleaseRate: NewtonsPerSecond = 50,
         defaultReleaseRate: NewtonsPerSecond = 20,
         defaultRampRate: NewtonsPerSecond = 10,
-        nonTherapeuticForce: Newtons = 50,
+        nonTherapeuticForce: Newtons = DefaultForceLimits.nonTherapeuticForce,
         angleMoveRate: DegreesPerSecond = 2,
         flexionRange: ClosedRange<Degrees> = Degrees(0)...Degrees(35),
         lateralTiltRange: ClosedRange<Degrees> = Degrees(-20)...Degrees(20),
@@ -100,7 +110,9 @@ public struct TherapyLimits: Sendable, Hashable, Codable {
         maximumSessionDuration: Seconds = 3600,
         patientWeightRange: ClosedRange<Kilograms> = Kilograms(30)...Kilograms(200),
         limitApproachFraction: Double = 0.025,
-        limitApproachMinimum: Newtons = 3.5
+        limitApproachMinimum: Newtons = 3.5,
+        tableCeilingMarginFraction: Double = 0.015,
+        tableCeilingMarginMinimum: Newtons = 2
     ) {
         self.lumbar = lumbar
         self.cervical = cervical
@@ -118,6 +130,8 @@ public struct TherapyLimits: Sendable, Hashable, Codable {
         self.patientWeightRange = patientWeightRange
         self.limitApproachFraction = limitApproachFraction
         self.limitApproachMinimum = limitApproachMinimum
+        self.tableCeilingMarginFraction = tableCeilingMarginFraction
+        self.tableCeilingMarginMinimum = tableCeilingMarginMinimum
     }
 
     /// The highest force the planner targets in a session whose effective
@@ -125,6 +139,12 @@ public struct TherapyLimits: Sendable, Hashable, Codable {
     /// `limitApproachMinimum`.
     public func highestTarget(underLimit limit: Newtons) -> Newtons {
         max(.zero, limit - max(limit * limitApproachFraction, limitApproachMinimum))
+    }
+
+    /// The force ceiling to send the table in a session whose effective
+    /// limit is `limit`.
+    public func tableCeiling(forLimit limit: Newtons) -> Newtons {
+        max(.zero, limit - max(limit * tableCeilingMarginFraction, tableCeilingMarginMinimum))
     }
 
     /// The documented safe defaults.

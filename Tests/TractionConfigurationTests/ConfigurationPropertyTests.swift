@@ -25,42 +25,22 @@ import TractionSafety
         }
     }
 
+    /// A configuration whose every `limits` key (from `LimitSetting.all`)
+    /// and loop rate, baud and simulated weight come from `genes`.
     static func configuration(_ genes: [Double], stretch: Double) -> DaemonConfiguration {
         var g = Genes(genes: genes)
         var c = DaemonConfiguration()
         c.loop.rateHertz = g.value(250...1000, stretch: stretch)
         c.device.baud = [460_800, 921_600, 115_200][min(2, Int(g.value(0...2.99, stretch: 0)))]
-        c.limits.deviceForceCapNewtons = g.value(300...1000, stretch: stretch)
-        c.limits.lumbar.forceCapNewtons = g.value(100...900, stretch: stretch)
-        c.limits.cervical.forceCapNewtons = g.value(50...250, stretch: stretch)
-        c.limits.lumbar.maxBodyWeightFraction = g.value(0.3...1, stretch: stretch)
-        c.limits.lumbar.firstSessionBodyWeightFraction = g.value(0.01...0.5, stretch: stretch)
-        c.limits.cervical.confirmationBodyWeightFraction = g.value(0.01...0.3, stretch: stretch)
-        c.limits.nonTherapeuticForceNewtons = g.value(10...50, stretch: stretch)
-        c.limits.defaultReleaseRateNewtonsPerSecond = g.value(1...50, stretch: stretch)
-        c.limits.maxReleaseRateNewtonsPerSecond = g.value(20...100, stretch: stretch)
-        c.limits.defaultRampRateNewtonsPerSecond = g.value(1...20, stretch: stretch)
-        c.limits.maxRampRateNewtonsPerSecond = g.value(10...30, stretch: stretch)
-        c.limits.patientWeightMinKilograms = g.value(10...80, stretch: stretch)
-        c.limits.patientWeightMaxKilograms = g.value(120...300, stretch: stretch)
         c.simulation.patientWeightKilograms = g.value(80...120, stretch: stretch)
-        c.limits.safety.overForceToleranceFraction = g.value(0...0.2, stretch: stretch)
-        c.limits.safety.overForceToleranceMinNewtons = g.value(0...50, stretch: stretch)
-        c.limits.safety.overForceDebounceSamples = g.integer(1...2, stretch: stretch)
-        c.limits.safety.idleForceLimitNewtons = g.value(50...100, stretch: stretch)
-        c.limits.safety.slackForceNewtons = g.value(1...20, stretch: stretch)
-        c.limits.safety.maxForceRateNewtonsPerSecond = g.value(20...30, stretch: stretch)
-        c.limits.safety.telemetryLossTimeoutMilliseconds = g.value(10...50, stretch: stretch)
-        c.limits.safety.commandLeaseMilliseconds = g.value(10...100, stretch: stretch)
-        c.limits.safety.stuckDetectionTimeMilliseconds = g.value(10...100, stretch: stretch)
-        c.limits.safety.plausibilityDetectionTimeMilliseconds = g.value(10...100, stretch: stretch)
-        c.limits.safety.staleTelemetryPeriods = g.value(1...2, stretch: stretch)
-        c.limits.safety.overrunBudget = g.integer(0...30, stretch: stretch)
-        c.limits.safety.overrunHardBudget = g.integer(10...60, stretch: stretch)
+        for setting in LimitSetting.all {
+            let value = g.value(setting.range, stretch: stretch)
+            c.limits.set(setting.key, setting.isInteger ? value.rounded() : value)
+        }
         return c
     }
 
-    static let genome = Gen.double(in: 0...1).array(of: 40)
+    static let genome = Gen.double(in: 0...1).array(of: 80)
 
     @Test func anyConfigurationThatValidatesMapsToASafeEngineConfiguration() async {
         await propertyCheck(count: 400, input: Self.genome) { genes in
@@ -92,37 +72,47 @@ import TractionSafety
         await propertyCheck(count: 200, input: Self.genome) { genes in
             var configuration = Self.configuration(genes, stretch: 0)
             var limits = configuration.limits
-            limits.safety.overForceToleranceMinNewtons = max(1, min(limits.safety.overForceToleranceMinNewtons, 10))
-            limits.safety.overForceToleranceFraction = max(limits.safety.overForceToleranceFraction, 0.01)
-            limits.safety.plausibilityToleranceMinNewtons = min(limits.safety.plausibilityToleranceMinNewtons,
-                                                                limits.safety.overForceToleranceMinNewtons / 2)
-            limits.safety.plausibilityToleranceFraction = min(limits.safety.plausibilityToleranceFraction,
-                                                              limits.safety.overForceToleranceFraction / 2)
-            limits.lumbar.forceCapNewtons = max(limits.lumbar.forceCapNewtons, limits.safety.idleForceLimitNewtons + 1)
-            limits.safety.overrunHardBudget = max(limits.safety.overrunHardBudget, limits.safety.overrunBudget + 1)
-            limits.defaultReleaseRateNewtonsPerSecond = min(limits.defaultReleaseRateNewtonsPerSecond,
-                                                            limits.maxReleaseRateNewtonsPerSecond)
-            limits.defaultRampRateNewtonsPerSecond = min(limits.defaultRampRateNewtonsPerSecond,
-                                                         limits.maxRampRateNewtonsPerSecond)
-            limits.maxRampRateNewtonsPerSecond = min(limits.maxRampRateNewtonsPerSecond,
-                                                     limits.safety.maxForceRateNewtonsPerSecond)
-            limits.defaultRampRateNewtonsPerSecond = min(limits.defaultRampRateNewtonsPerSecond,
-                                                         limits.maxRampRateNewtonsPerSecond)
-            limits.nonTherapeuticForceNewtons = min(limits.nonTherapeuticForceNewtons, limits.safety.idleForceLimitNewtons)
-            limits.safety.slackForceNewtons = min(limits.safety.slackForceNewtons, limits.nonTherapeuticForceNewtons - 1)
-            limits.cervical.forceCapNewtons = max(limits.cervical.forceCapNewtons, limits.safety.idleForceLimitNewtons + 1)
+            func value(_ key: String) -> Double { LimitSetting.setting(key)!.read(limits) }
+            func lower(_ key: String, toAtMost ceiling: Double) { limits.set(key, min(value(key), ceiling)) }
+            func raise(_ key: String, toAtLeast floor: Double) { limits.set(key, max(value(key), floor)) }
+            raise("limits.safety.over_force_tolerance_min_n", toAtLeast: 1)
+            lower("limits.safety.over_force_tolerance_min_n", toAtMost: 10)
+            raise("limits.safety.over_force_tolerance_fraction", toAtLeast: 0.01)
+            lower("limits.safety.plausibility_tolerance_min_n", toAtMost: value("limits.safety.over_force_tolerance_min_n") / 2)
+            lower("limits.safety.plausibility_tolerance_fraction",
+                  toAtMost: value("limits.safety.over_force_tolerance_fraction") / 2)
+            raise("limits.lumbar.force_cap_n", toAtLeast: value("limits.safety.idle_force_limit_n") + 1)
+            raise("limits.cervical.force_cap_n", toAtLeast: value("limits.safety.idle_force_limit_n") + 1)
+            lower("limits.safety.overrun_budget", toAtMost: 999)
+            raise("limits.safety.overrun_hard_budget", toAtLeast: value("limits.safety.overrun_budget") + 1)
+            lower("limits.default_release_rate_n_per_s", toAtMost: value("limits.max_release_rate_n_per_s"))
+            lower("limits.safety.max_force_rate_n_per_s", toAtMost: value("limits.safety.measured_force_rate_limit_n_per_s"))
+            lower("limits.max_ramp_rate_n_per_s", toAtMost: value("limits.safety.max_force_rate_n_per_s"))
+            lower("limits.default_ramp_rate_n_per_s",
+                  toAtMost: min(value("limits.max_ramp_rate_n_per_s"), value("limits.max_release_rate_n_per_s")))
+            lower("limits.non_therapeutic_force_n", toAtMost: value("limits.safety.idle_force_limit_n"))
+            lower("limits.safety.slack_force_n", toAtMost: value("limits.non_therapeutic_force_n") - 1)
+            lower("limits.self_test.largest_idle_force_n", toAtMost: value("limits.safety.idle_force_limit_n") - 1)
+            lower("limits.table_ceiling_margin_fraction", toAtMost: value("limits.approach_margin_fraction"))
+            lower("limits.table_ceiling_margin_min_n", toAtMost: value("limits.approach_margin_min_n") / 2)
             // Whole newtons of margin above both region caps, so rounding in
             // cap + tolerance can never cross the device cap (seen once:
             // a cap of 502.00000000000006 N against a bound of 502 N).
-            let highestRegionCap = max(limits.lumbar.forceCapNewtons, limits.cervical.forceCapNewtons)
-            limits.deviceForceCapNewtons = max(limits.deviceForceCapNewtons,
-                                               (highestRegionCap + limits.safety.overForceToleranceMinNewtons).rounded(.up) + 1)
-            limits.lumbar.firstSessionBodyWeightFraction = min(limits.lumbar.firstSessionBodyWeightFraction,
-                                                               limits.lumbar.maxBodyWeightFraction)
-            limits.lumbar.confirmationBodyWeightFraction = min(limits.lumbar.confirmationBodyWeightFraction,
-                                                               limits.lumbar.maxBodyWeightFraction)
-            limits.cervical.confirmationBodyWeightFraction = min(limits.cervical.confirmationBodyWeightFraction,
-                                                                 limits.cervical.maxBodyWeightFraction)
+            let highestRegionCap = max(value("limits.lumbar.force_cap_n"), value("limits.cervical.force_cap_n"))
+            raise("limits.device_force_cap_n",
+                  toAtLeast: (highestRegionCap + value("limits.safety.over_force_tolerance_min_n")).rounded(.up) + 1)
+            raise("limits.safety.load_cell_max_n", toAtLeast: value("limits.device_force_cap_n") + 1)
+            for region in ["lumbar", "cervical"] {
+                let maximum = value("limits.\(region).max_body_weight_fraction")
+                lower("limits.\(region).first_session_body_weight_fraction", toAtMost: maximum)
+                lower("limits.\(region).confirmation_body_weight_fraction", toAtMost: maximum)
+            }
+            raise("limits.patient_weight_max_kg", toAtLeast: value("limits.patient_weight_min_kg") + 1)
+            raise("limits.safety.telemetry_loss_timeout_ms",
+                  toAtLeast: value("limits.safety.stale_telemetry_periods") * 1000 / configuration.loop.rateHertz + 1)
+            configuration.simulation.patientWeightKilograms = min(max(configuration.simulation.patientWeightKilograms,
+                                                                      value("limits.patient_weight_min_kg")),
+                                                                  value("limits.patient_weight_max_kg"))
             configuration.limits = limits
             configuration.device.baud = configuration.loop.rateHertz > 680 ? 921_600 : 460_800
             #expect(configuration.problems() == [])

@@ -10,8 +10,8 @@ import TractionConfiguration
 
     @Test func limitsProgramsAndRolesApplyBetweenSessions() {
         var new = DaemonConfiguration.defaults
-        new.limits.cervical.forceCapNewtons = 150
-        new.limits.safety.telemetryLossTimeoutMilliseconds = 40
+        new.limits.therapy.cervical.forceCap = 150
+        new.limits.safety.telemetryLossTimeout = .milliseconds(40)
         new.programs.directories = ["/srv/programs"]
         new.socket.roles.clinician = ["physio"]
         new.socket.maxClients = 16
@@ -34,7 +34,7 @@ import TractionConfiguration
         new.socket.group = "other"
         new.state.directory = "/var/lib/other"
         new.simulation.enabled = true
-        new.limits.lumbar.forceCapNewtons = 800
+        new.limits.therapy.lumbar.forceCap = 800
         let plan = DaemonConfiguration.reloadPlan(from: .defaults, to: new)
         #expect(plan.needsRestart == [
             "device.baud", "device.path", "loop.cpu", "loop.rate_hz", "simulation.enabled", "socket.group",

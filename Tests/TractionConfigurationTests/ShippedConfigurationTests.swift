@@ -39,7 +39,7 @@ enum Repository {
         #expect(try DaemonConfiguration.parse("", format: .yaml) == .defaults)
         #expect(try DaemonConfiguration.parse("", format: .toml) == .defaults)
         #expect(try DaemonConfiguration.parse("limits:\n  lumbar:\n    force_cap_n: 700\n", format: .yaml)
-            == { var c = DaemonConfiguration.defaults; c.limits.lumbar.forceCapNewtons = 700; return c }())
+            == { var c = DaemonConfiguration.defaults; c.limits.therapy.lumbar.forceCap = 700; return c }())
     }
 
     @Test func theDefaultsValidate() {

@@ -103,7 +103,8 @@ struct TractiondHostileRequestTests {
         let adjusted = try client.exchange(line: #"{"jsonrpc":"2.0","id":1,"method":"session.adjust","params":{"max_force_n":1e19}}"#)
         let result = try #require(adjusted["result"] as? [String: Any], "\(adjusted)")
         #expect(result["requested_n"] as? Double == 1e19)
-        #expect(result["granted_n"] as? Double == limit)
+        // Granted at the plan's highest target, just below the limit (H1).
+        #expect(result["granted_n"] as? Double == limit - max(limit * 0.025, 3.5))
         #expect(daemon.waitUntil(upTo: 10) { daemon.output.contains("asked 9223372036854775807 N, granted") },
                 "the log line saturates instead of trapping:\n\(daemon.output)")
 
