@@ -48,6 +48,10 @@ public struct ReplayReport: Sendable, Codable, Hashable {
         public var action: String
         /// `accepted`, or the refusal's code and reason.
         public var outcome: String
+        /// The measured force (the larger channel) and the true cable force
+        /// at the instant of the action.
+        public var measuredForceNewtons: Double
+        public var trueForceNewtons: Double
     }
 
     public var program: String

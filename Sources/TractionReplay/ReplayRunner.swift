@@ -171,8 +171,10 @@ struct ReplayRun {
             case .accepted: outcomeText = "accepted"
             case .refused(let refusal): outcomeText = "refused: \(refusal.code): \(refusal)"
             }
-            actionOutcomes.append(ReplayReport.Action(atSeconds: elapsed, action: action.action.name,
-                                                      outcome: outcomeText))
+            actionOutcomes.append(ReplayReport.Action(
+                atSeconds: elapsed, action: action.action.name, outcome: outcomeText,
+                measuredForceNewtons: engine.lastTelemetry?.measuredForce.value ?? 0,
+                trueForceNewtons: plant.trueCableForce.value))
         }
     }
 

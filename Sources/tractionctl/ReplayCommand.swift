@@ -192,7 +192,8 @@ enum ReplayText {
         if !report.actions.isEmpty {
             lines.append("Actions:")
             for action in report.actions {
-                lines.append("  \(clock(action.atSeconds))  \(action.action): \(action.outcome)")
+                lines.append("  \(clock(action.atSeconds))  \(action.action): \(action.outcome) "
+                    + "(at \(units.format(Newtons(action.measuredForceNewtons))))")
             }
         }
         lines.append("Session: \(report.sessionEnd.replacingOccurrences(of: "_", with: " ")) after "

@@ -97,6 +97,28 @@ import TractionSafety
         #expect((driver.latestForce ?? forceAtPress) < forceAtPress * 0.5)
     }
 
+    /// Issue 12: on the emulator at a hold, a load cell reading 25 N low
+    /// once pulled the true force 26 N past the displayed one. Now the
+    /// channels' disagreement is named within 100 ms and the host, judging
+    /// the larger channel, never pulls the true force above the limit.
+    @Test func aLoadCellReading25NLowOnTheEmulatorIsNamedAndNeverOverPulls() throws {
+        let emulator = try EmulatorProcess()
+        let driver = try Self.sessionUnderTension(emulator, above: 60)
+        defer { driver.stop() }
+        let plan = try EndToEnd.shortPlan()
+        #expect(try emulator.control("sensor-offset -25") == "ok")
+        let injectedAt = MonotonicClock.now()
+        try #require(driver.wait(upTo: 1) { $0.state == .fault }, "state \(driver.state)")
+        let faultedAt = try #require(driver.ticks.first { $0.now >= injectedAt && $0.state == .fault }).now
+        #expect(faultedAt - injectedAt <= SafetyConfiguration.RequiredBounds.sensorDetectionBound
+                + Self.emulatorObservationAllowance)
+        #expect(driver.engineEvents.contains {
+            if case .safety(.alarmRaised(.forceSensorImplausible, _)) = $0 { true } else { false }
+        })
+        let trueForce = try #require(try emulator.status()["force_n"].flatMap(Double.init))
+        #expect(trueForce <= plan.effectiveLimit.force.value, "true force \(trueForce) N")
+    }
+
     @Test func corruptedTelemetryIsRejectedCountedAndNeverAccepted() throws {
         let emulator = try EmulatorProcess()
         let driver = try Self.sessionUnderTension(emulator)

@@ -6,7 +6,12 @@ import Testing
 struct ReplayCommandTests {
     struct Report: Decodable {
         struct Alarm: Decodable { var code: String; var priority: String; var raisedSeconds: Double }
-        struct Action: Decodable { var atSeconds: Double; var action: String; var outcome: String }
+        struct Action: Decodable {
+            var atSeconds: Double
+            var action: String
+            var outcome: String
+            var trueForceNewtons: Double
+        }
         struct Phase: Decodable { var phase: Int; var holdRmsErrorPercent: Double?; var meetsTrackingGoals: Bool? }
         var program: String
         var simulated: Bool
@@ -136,5 +141,28 @@ struct ReplayCommandTests {
                                                 "--actions", "18s:pause,30s:wiggle"])
         #expect(result.status == 64)
         #expect(result.standardError.contains("action spec item 2 \"30s:wiggle\": unknown action"))
+    }
+
+    @Test func aPauseAtA300NHoldHoldsItsForceForAMinuteAndResumesWithoutAJolt() throws {
+        let (_, decoded) = try report(["Config/programs/lumbar-intermittent-standard.yaml", "--weight", "80", "--calm",
+                                       "--actions", "40s:pause,100s:resume"])
+        let report = try #require(decoded)
+        let pause = try #require(report.actions.first { $0.action == "pause" })
+        let resume = try #require(report.actions.first { $0.action == "resume" })
+        #expect(pause.outcome == "accepted" && resume.outcome == "accepted")
+        // Before: 300 N crept to 248 N in 60 s. Now within 2 %.
+        #expect(pause.trueForceNewtons > 250)
+        #expect(abs(resume.trueForceNewtons - pause.trueForceNewtons) <= pause.trueForceNewtons * 0.02)
+        #expect(report.sessionEnd == "completed")
+    }
+
+    @Test func aFortyKilogramPatientWhoseHoldEqualsTheLimitNeverPassesIt() throws {
+        // Before: 211.6 N against a 196 N limit, seed 3 (a cough).
+        let (_, decoded) = try report(["Config/programs/lumbar-intermittent-standard.yaml", "--weight", "40",
+                                       "--seed", "3"])
+        let report = try #require(decoded)
+        #expect(report.peakForceNewtons <= report.effectiveLimitNewtons)
+        #expect(report.truePeakForceNewtons <= report.effectiveLimitNewtons)
+        #expect(report.sessionEnd == "completed")
     }
 }
