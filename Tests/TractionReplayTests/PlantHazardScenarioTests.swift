@@ -198,4 +198,30 @@ import TractionTherapy
         }
         #expect(forces.last! > Newtons(135), "the new hold is reached")
     }
+
+    @Test func aTelemetryGapDuringAPauseHoldsThePausedForce() throws {
+        // Issue 12: a gap while paused once let the force fall to about 9 N.
+        var run = try Self.rig()
+        Self.play(&run, until: 18)
+        var log = EngineEventLog()
+        #expect(run.engine.pause(by: "clinician", at: run.now, into: &log) == .accepted)
+        Self.play(&run, until: 20)
+        let paused = run.plant.trueCableForce
+        for gap in [0.008, 0.020, 0.040] {
+            run.link.telemetryGap = true
+            var lowest = paused
+            let end = run.now + Seconds(gap)
+            while run.now < end {
+                run.advance()
+                lowest = min(lowest, run.plant.trueCableForce)
+            }
+            run.link.telemetryGap = false
+            for _ in 0..<250 {
+                run.advance()
+                lowest = min(lowest, run.plant.trueCableForce)
+            }
+            #expect(run.engine.state == .paused, "a \(gap * 1000) ms gap ends nothing")
+            #expect(paused - lowest <= Newtons(2), "a \(gap * 1000) ms gap took the force from \(paused) to \(lowest)")
+        }
+    }
 }
