@@ -164,7 +164,7 @@ extension LimitSetting {
         settings.append(.newtons("limits.safety.over_force_tolerance_min_n", 0...50, "H1, H2",
             bound: "H1: the standard allows at most +/-50 N", \.safety.overForceToleranceMinimum))
         settings.append(.newtons("limits.safety.idle_force_limit_n", 10...100, "H1", \.safety.idleForceLimit))
-        settings.append(.newtons("limits.safety.slack_force_n", 1...50, "H1, H7", \.safety.slackForce))
+        settings.append(.newtons("limits.safety.slack_force_n", 6...50, "H1, H7, H19", \.safety.slackForce))
         settings.append(.rate("limits.safety.max_force_rate_n_per_s", 1...Bound.forceRiseNewtonsPerSecond, "H3", bound: riseBound,
             \.safety.maximumForceRate))
         settings.append(.rate("limits.safety.measured_force_rate_limit_n_per_s", 1...120, "H3", \.safety.measuredForceRateLimit))

@@ -14,4 +14,9 @@ public enum DefaultForceLimits {
     /// Angles move only at or below this tension (the harness pre-tension),
     /// and outside a session no more is expected (H1, H9).
     public static let nonTherapeuticForce: Newtons = 50
+    /// The most tension a table may still call slack (docs/wire-protocol.md
+    /// section 10.2): it stops paying out and brakes at or below this. The
+    /// host's own slack force must lie above it, or the host's releases
+    /// would wait for a force the table never pays out to.
+    public static let tableSlackBound: Newtons = 5
 }

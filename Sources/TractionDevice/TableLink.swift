@@ -36,6 +36,8 @@ public enum TableCapabilityProblem: Sendable, Hashable, CustomStringConvertible 
     /// second measurement, so a load cell reading low cannot be told from a
     /// patient at the right force (H4).
     case noRedundantForceChannel
+    /// The declared telemetry rate is too slow for the safety bounds (H5).
+    case telemetryRateTooLow(rateHertz: Double, minimumHertz: Double)
 
     public var description: String {
         switch self {
@@ -43,7 +45,16 @@ public enum TableCapabilityProblem: Sendable, Hashable, CustomStringConvertible 
             "the table does not measure the cable force on a second, independent channel "
                 + "(IDENTIFY_RESPONSE flags bit 1, docs/wire-protocol.md section 11.2.1); "
                 + "the load-cell cross-check of hazard H4 needs one"
+        case .telemetryRateTooLow(let rate, let minimum):
+            "the table declares telemetry at \(Self.hertz(rate)) Hz, below the \(Self.hertz(minimum)) Hz the "
+                + "safety bounds need (hazard H5: a lost link is found within 50 ms and must survive one lost "
+                + "frame; docs/wire-protocol.md section 9.4); set the table's telemetry rate to at least "
+                + "\(Self.hertz(minimum)) Hz"
         }
+    }
+
+    private static func hertz(_ value: Double) -> String {
+        value == value.rounded() && value.magnitude < 1e9 ? String(Int(value)) : String(value)
     }
 }
 

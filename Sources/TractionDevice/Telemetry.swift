@@ -39,6 +39,11 @@ public struct DriveFaults: OptionSet, Sendable, Hashable, Codable {
     public static let loadCellFault = DriveFaults(rawValue: 1 << 7)
     public static let angleAxisFault = DriveFaults(rawValue: 1 << 8)
     public static let powerFail = DriveFaults(rawValue: 1 << 9)
+    /// The table released on a patient-switch press on its own (wire
+    /// protocol revision 1.1); latched until a COMMAND with the drive off
+    /// arrives while the switch is released. Part of the patient's release
+    /// (H7), not a drive fault.
+    public static let patientSwitchRelease = DriveFaults(rawValue: 1 << 10)
 
     public static let none: DriveFaults = []
 }

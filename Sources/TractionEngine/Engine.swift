@@ -46,6 +46,8 @@ public struct Engine: Sendable {
     /// The setpoint limited to the program's ramp rate (`controllerSetpoint`).
     private var governedSetpoint = Newtons.zero
     private var selfTestRun: SelfTestRun?
+    /// Pays out tension found at rest (`RestRelease`).
+    private var restRelease = RestRelease()
     /// The limit of the session that ended, kept until the release is done.
     private var releaseForceLimit: Newtons?
     /// The start window (docs/safety.md, H6): from this engine's creation
@@ -188,7 +190,11 @@ public struct Engine: Sendable {
             demand.tractionVelocity = keepClearOfTravelEnds(demand.tractionVelocity, at: measured.tractionPosition)
         } else {
             previousSetpoint = .zero
-            if kernel.state == .armed {
+            if restRelease.update(state: kernel.state, sample: lastTelemetry,
+                                  slackForce: configuration.safety.slackForce) {
+                demand.driveEnabled = true
+                demand.releaseProfile = .normal
+            } else if kernel.state == .armed {
                 // Hold the slack harness; nothing pulls before `start`.
                 demand.driveEnabled = true
             }
@@ -381,6 +387,35 @@ public struct Engine: Sendable {
     }
 }
 
+/// The rest release (docs/safety.md, H1): outside a session, in `ready` and
+/// `armed`, a tension above the slack force is paid out at the normal release
+/// rate until the table holds at its own slack. A table reads "drive off" as
+/// "brakes applied" (docs/wire-protocol.md section 10.2), so without this a
+/// patient whose body recoils against the braked cable after a release, or
+/// a tension found after a restart, would lie on a tight harness between
+/// sessions. The release starts above the slack force and ends once the
+/// force is at or below it and the table no longer pays out (it has braked
+/// at its own slack, at most 5 N); a table that does not pay out is the
+/// kernel's RELEASE_NOT_PROGRESSING (H19).
+struct RestRelease: Sendable {
+    private(set) var active = false
+    /// Slower than this inward (mm/s), the table is holding, not paying out.
+    static let payingOutSpeed = MillimetresPerSecond(0.5)
+
+    mutating func update(state: InterlockState, sample: Telemetry?, slackForce: Newtons) -> Bool {
+        guard state == .ready || state == .armed, let sample, sample.measuredForce.isFinite else {
+            active = false
+            return false
+        }
+        if !active {
+            active = sample.measuredForce > slackForce
+        } else if sample.measuredForce <= slackForce, sample.tractionVelocity > -Self.payingOutSpeed {
+            active = false
+        }
+        return active
+    }
+}
+
 /// The self-test in progress: the table is watched with the drive off.
 struct SelfTestRun: Sendable {
     var startedAt: MonotonicInstant
@@ -397,7 +432,7 @@ struct SelfTestRun: Sendable {
         guard finding == nil else { return }
         if telemetry.emergencyStopPressed {
             finding = .emergencyStopPressed
-        } else if telemetry.patientSwitch.eitherPressed {
+        } else if telemetry.patientSwitch.eitherPressed || telemetry.driveFaults.contains(.patientSwitchRelease) {
             finding = .patientSwitchPressed
         } else if !telemetry.driveFaults.isEmpty {
             finding = .driveFault

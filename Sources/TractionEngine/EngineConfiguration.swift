@@ -76,6 +76,16 @@ public struct EngineConfiguration: Sendable {
         adapted.therapyLimits.deviceForceCap = min(therapyLimits.deviceForceCap, identity.maximumForce)
         adapted.safety.angleAxes = identity.angleAxes
         adapted.commandLease = min(commandLease, identity.lease)
+        // Staleness counts the table's own declared periods (wire protocol
+        // section 9.4), never shorter than the loop's: a table at 100 Hz is
+        // not late because the loop ticks at 250 Hz.
+        let tablePeriod = TelemetryTiming.period(ofRate: identity.telemetryRateHertz)
+        adapted.safety.telemetryPeriod = max(period, tablePeriod)
+        // A slow table survives one lost frame: the kernel's loss timeout is
+        // at least two of its periods with their jitter, as the link's is,
+        // and never beyond the H5 bound (50 ms).
+        adapted.safety.telemetryLossTimeout = TelemetryTiming.lossSilence(
+            declaredPeriod: tablePeriod, configured: safety.telemetryLossTimeout, pollInterval: .zero)
         adapted.maximumTravel = min(maximumTravel, identity.maximumTravel)
         if let slowest = identity.angleAxes.map(\.maximumRate).min() {
             let followable = DegreesPerSecond(slowest.value * Self.angleMoveRateShareOfAxisRate)

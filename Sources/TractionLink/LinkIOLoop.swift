@@ -35,6 +35,9 @@ final class LinkIOLoop {
     private var handshaking = false
     private var nextIdentifyRequestAt = MonotonicInstant.origin
     private var lastValidTelemetryAt = MonotonicInstant.origin
+    /// The silence that declares this table lost, set from its declared
+    /// telemetry rate at each handshake (`TelemetryTiming.lossSilence`).
+    private lazy var lossSilence = configuration.lossSilence
     private var tableMaximumLeaseMilliseconds: UInt16 = UInt16.max
     private var pendingTareSequence: UInt16?
     private var refused = false
@@ -230,8 +233,13 @@ final class LinkIOLoop {
         if handshaking, let reply = HandshakeReply(outcome) {
             switch reply {
             case .identified(let response, let sequence):
+                let rate = Double(response.telemetryRateHertz)
                 if !response.redundantForceChannel {
                     refuse(.unsuitableTable(.noRedundantForceChannel), at: receivedAt)
+                } else if rate < TelemetryTiming.minimumRateHertz {
+                    refuse(.unsuitableTable(.telemetryRateTooLow(rateHertz: rate,
+                                                                 minimumHertz: TelemetryTiming.minimumRateHertz)),
+                           at: receivedAt)
                 } else {
                     completeHandshake(response, sequence: sequence, at: receivedAt)
                 }
@@ -294,6 +302,10 @@ final class LinkIOLoop {
         // and then never sends telemetry is lost like one that falls silent.
         lastValidTelemetryAt = now
         tableMaximumLeaseMilliseconds = response.maximumLeaseMilliseconds
+        // Silence is judged in the table's own declared periods (section 9.4).
+        lossSilence = TelemetryTiming.lossSilence(
+            declaredPeriod: TelemetryTiming.period(ofRate: Double(response.telemetryRateHertz)),
+            configured: configuration.lossSilence, pollInterval: configuration.ioPollInterval)
         tableSequence.reset()
         tableSequence.observe(sequence)
         let identity = response.identity
@@ -321,7 +333,7 @@ final class LinkIOLoop {
     private func judgeSilence() {
         guard linkUp else { return }
         let now = clock()
-        if now - lastValidTelemetryAt > configuration.lossSilence {
+        if now - lastValidTelemetryAt > lossSilence {
             declareLoss(at: now)
         }
     }

@@ -11,6 +11,11 @@ public struct PlantConfiguration: Sendable, Hashable {
     public var drive: DriveParameters
     public var sensors: ForceSensorParameters
     public var disturbances: DisturbanceParameters
+    /// How the table's firmware reads the wire protocol (docs/wire-protocol.md).
+    public var variant: TableVariant
+    /// The identity says the table measures its force twice (it always does;
+    /// false plays a revision 1.0 table that does not say so).
+    public var declaresRedundantForceChannel = true
     /// The angle axes fitted; nil for an absent axis.
     public var flexionAxis: AngleActuatorParameters?
     public var lateralTiltAxis: AngleActuatorParameters?
@@ -29,6 +34,7 @@ public struct PlantConfiguration: Sendable, Hashable {
                 drive: DriveParameters = DriveParameters(),
                 sensors: ForceSensorParameters = ForceSensorParameters(),
                 disturbances: DisturbanceParameters = DisturbanceParameters(),
+                variant: TableVariant = .standard,
                 flexionAxis: AngleActuatorParameters? = .flexion,
                 lateralTiltAxis: AngleActuatorParameters? = .lateralTilt,
                 rotationAxis: AngleActuatorParameters? = .rotation,
@@ -41,6 +47,7 @@ public struct PlantConfiguration: Sendable, Hashable {
         self.drive = drive
         self.sensors = sensors
         self.disturbances = disturbances
+        self.variant = variant
         self.flexionAxis = flexionAxis
         self.lateralTiltAxis = lateralTiltAxis
         self.rotationAxis = rotationAxis
@@ -68,7 +75,7 @@ public struct PlantConfiguration: Sendable, Hashable {
             lease: DriveCommand.defaultLease,
             telemetryRateHertz: 1e9 / Double(subStepNanoseconds),
             simulated: true,
-            redundantForceChannel: true
+            redundantForceChannel: declaresRedundantForceChannel
         )
     }
 }

@@ -33,11 +33,17 @@ public struct TableFaults: Sendable, Hashable {
     /// produced until power returns; then `DriveFaults.powerFail` stays set
     /// until the host re-arms the drive.
     public var powerLost: Bool
+    /// The drive does not pay out on a release profile or its own release
+    /// (a winch that brakes, a drive that ignores the profile): it holds
+    /// where it is. The host's release supervision must find it (H19).
+    public var releaseStalled: Bool
 
-    public init(sensors: SensorFaults = SensorFaults(), driveFaults: DriveFaults = .none, powerLost: Bool = false) {
+    public init(sensors: SensorFaults = SensorFaults(), driveFaults: DriveFaults = .none, powerLost: Bool = false,
+                releaseStalled: Bool = false) {
         self.sensors = sensors
         self.driveFaults = driveFaults
         self.powerLost = powerLost
+        self.releaseStalled = releaseStalled
     }
 
     /// Fault bits on which the power stage switches itself off.

@@ -51,7 +51,7 @@ public struct TablePlant: Sendable {
                                    rotation: configuration.rotationAxis)
         disturbances = PatientDisturbances(parameters: configuration.disturbances,
                                            random: .stream(2, of: configuration.seed))
-        firmware = TableFirmware(drive: configuration.drive)
+        firmware = TableFirmware(drive: configuration.drive, variant: configuration.variant)
         nanoseconds = start.nanoseconds
         origin = start.nanoseconds
         sensors.sample(cableForce: 0, faults: faults.sensors)
@@ -163,7 +163,7 @@ public struct TablePlant: Sendable {
     private var firmwarePowersDrive: Bool {
         switch firmware.demand(at: nanoseconds, powered: true, loadCell: sensors.loadCellReading,
                                redundant: sensors.redundantReading, driveVelocity: drive.velocity) {
-        case .unpowered: false
+        case .unpowered, .brake: false
         case .hold, .velocity: true
         }
     }
@@ -183,9 +183,11 @@ public struct TablePlant: Sendable {
             firmware.notePowerReturned()
         }
         firmware.noteExpiryIfDue(at: nanoseconds)
+        if !faults.powerLost { firmware.notePatientSwitch(inputs.patientSwitch) }
         let powered = isPowered
-        let demand = firmware.demand(at: nanoseconds, powered: powered, loadCell: sensors.loadCellReading,
+        var demand = firmware.demand(at: nanoseconds, powered: powered, loadCell: sensors.loadCellReading,
                                      redundant: sensors.redundantReading, driveVelocity: drive.velocity)
+        if faults.releaseStalled, case .velocity(let velocity, _) = demand, velocity < 0 { demand = .hold }
         drive.step(demand, cableForce: cableForce, dt: dt)
         actuators.step(demand: firmware.angleDemand(at: nanoseconds, powered: powered), powered: powered, dt: dt)
 

@@ -72,14 +72,19 @@ public struct DriveParameters: Sendable, Hashable {
 }
 
 /// What the firmware asks of the motor for one sub-step.
-enum DriveDemand: Sendable, Hashable {
+public enum DriveDemand: Sendable, Hashable {
     /// Powered: follow this velocity (mm/s) through the velocity loop.
     /// `hardStop` decelerates at the full acceleration limit (force ceiling).
     case velocity(Double, hardStop: Bool)
     /// Powered, brake applied: the axis holds its position.
     case hold
     /// Power stage off: dynamic braking until slack, then the brake holds.
+    /// What a power cut does (e-stop, power loss, a tripped power stage).
     case unpowered
+    /// Power stage off and the brake applied at once: the axis holds where
+    /// it is, tension and all (a COMMAND with the drive off, read to the
+    /// letter of docs/wire-protocol.md section 10.2).
+    case brake
 }
 
 /// The motor and winch: position and velocity of the cable take-up.
@@ -104,7 +109,7 @@ struct TractionDrive: Sendable, Hashable {
             if cableForce <= parameters.slackForce.value { brakeApplied = true }
             velocity = brakeApplied
                 ? 0 : -min(cableForce / parameters.dynamicBrakeDampingNewtonsPerMillimetrePerSecond, speedLimit)
-        case .hold:
+        case .hold, .brake:
             brakeApplied = true
             velocity = 0
         case let .velocity(demanded, hardStop):

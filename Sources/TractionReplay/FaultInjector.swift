@@ -31,6 +31,8 @@ enum FaultInjector {
             plant.faults.sensors.redundantOffsetError = active ? offset : .zero
         case .redundantGain(let factor):
             plant.faults.sensors.redundantGainError = active ? factor - 1 : 0
+        case .releaseStall:
+            plant.faults.releaseStalled = active
         case .driveFault:
             if active { plant.faults.driveFaults.insert(.overcurrent) } else { plant.faults.driveFaults.remove(.overcurrent) }
         case .cough(let peak):

@@ -23,6 +23,8 @@ public enum InjectedFault: Sendable, Hashable {
     case redundantGain(Double)
     /// The table reports a drive fault (overcurrent).
     case driveFault
+    /// The drive holds instead of paying out on a release (H19).
+    case releaseStall
     /// A short force spike of this size, as in a cough.
     case cough(Newtons)
     /// The patient shifts on the table by this much.
@@ -54,6 +56,7 @@ public enum InjectedFault: Sendable, Hashable {
         case .redundantOffset: "sensor-b-offset"
         case .redundantGain: "sensor-b-gain"
         case .driveFault: "drive-fault"
+        case .releaseStall: "release-stall"
         case .cough: "cough"
         case .shift: "shift"
         case .tenseUp: "tense"
@@ -106,7 +109,7 @@ public enum FaultSpecParser {
     public static let faultNames = [
         "patient-switch", "patient-switch-a", "patient-switch-b", "estop", "harness-open",
         "stuck-sensor", "sensor-offset=<N>", "sensor-gain=<factor>", "stuck-sensor-b", "sensor-b-offset=<N>",
-        "sensor-b-gain=<factor>", "drive-fault", "cough=<N>", "shift=<mm>", "tense=<factor>", "link-stall",
+        "sensor-b-gain=<factor>", "drive-fault", "release-stall", "cough=<N>", "shift=<mm>", "tense=<factor>", "link-stall",
         "telemetry-gap", "telemetry-delay=<ms>", "frame-loss=<percent>%",
     ]
 
@@ -174,6 +177,7 @@ public enum FaultSpecParser {
         case "harness-open": return try noValue(.harnessOpen)
         case "stuck-sensor": return try noValue(.stuckLoadCell)
         case "drive-fault": return try noValue(.driveFault)
+        case "release-stall": return try noValue(.releaseStall)
         case "link-stall": return try noValue(.linkStall)
         case "sensor-offset": return .loadCellOffset(Newtons(try quantity(unit: "N", example: "-25N")))
         case "sensor-gain": return .loadCellGain(try gainFactor())

@@ -35,40 +35,93 @@ public enum AlarmCode: UInt8, Sendable, Hashable, Codable, CaseIterable, CustomS
     case controlLoopOverrun = 16
     case controlLoopFailure = 17
     case selfTestFailed = 18
+    case releaseNotProgressing = 19
 
+    /// Everything about one alarm, in one row.
+    public struct Definition: Sendable {
+        public let symbol: String
+        public let priority: AlarmPriority
+        /// The hazard of SAFETY.md this alarm belongs to.
+        public let hazard: String
+        /// The interlock event the rising edge of its condition sends.
+        public let risingEdgeEvent: InterlockEvent
+        /// What a clinician reads: what happened, what the table did, what to do.
+        public let message: String
+    }
+
+    /// The alarm table, indexed by raw value: one row per code, so adding an
+    /// alarm is one row, never five switches to keep in step.
+    public static let definitions: [Definition] = [
+        Definition(symbol: "FORCE_OVER_LIMIT", priority: .high, hazard: "H1", risingEdgeEvent: .overForceLimit,
+                   message: "Traction force exceeded the session limit. Tension is being released. "
+                       + "Check the patient, then acknowledge."),
+        Definition(symbol: "FORCE_OVER_HARD_CAP", priority: .high, hazard: "H2", risingEdgeEvent: .overForceHardCap,
+                   message: "Traction force reached the absolute maximum for this table or region. "
+                       + "Emergency release under way; the drive switches off when slack."),
+        Definition(symbol: "FORCE_RATE_HIGH", priority: .medium, hazard: "H3", risingEdgeEvent: .forceRateExceeded,
+                   message: "Traction force is rising faster than allowed. Tension is held until it settles."),
+        Definition(symbol: "FORCE_SENSOR_STUCK", priority: .high, hazard: "H4", risingEdgeEvent: .forceSensorStuck,
+                   message: "The force sensor stopped responding while the cable moved. "
+                       + "Tension is being released; call service before further use."),
+        Definition(symbol: "FORCE_SENSOR_OUT_OF_RANGE", priority: .high, hazard: "H4",
+                   risingEdgeEvent: .forceSensorOutOfRange,
+                   message: "The force sensor reading is outside its valid range. "
+                       + "Tension is being released; call service before further use."),
+        Definition(symbol: "FORCE_SENSOR_IMPLAUSIBLE", priority: .high, hazard: "H4",
+                   risingEdgeEvent: .forceSensorImplausible,
+                   message: "The two channels of the force sensor disagree. "
+                       + "Tension is being released; call service before further use."),
+        Definition(symbol: "TELEMETRY_STALE", priority: .low, hazard: "H5", risingEdgeEvent: .telemetryStale,
+                   message: "Readings from the table are late. Tension is held until they are current again."),
+        Definition(symbol: "LINK_LOST", priority: .high, hazard: "H5", risingEdgeEvent: .telemetryLost,
+                   message: "Connection to the table lost. The table releases tension on its own. "
+                       + "Check the cable, then reset."),
+        Definition(symbol: "PATIENT_RELEASE", priority: .high, hazard: "H7", risingEdgeEvent: .patientSwitchPressed,
+                   message: "The patient pressed the safety switch. Emergency release under way. Attend to the patient."),
+        Definition(symbol: "PATIENT_SWITCH_FAULT", priority: .high, hazard: "H7",
+                   risingEdgeEvent: .patientSwitchChannelsDisagree,
+                   message: "The patient safety switch is faulty (its two channels disagree). "
+                       + "Tension is being released; no session can start until it is repaired."),
+        Definition(symbol: "EMERGENCY_STOP", priority: .high, hazard: "H8", risingEdgeEvent: .emergencyStop,
+                   message: "Emergency stop pressed. The drive is off. "
+                       + "Release the emergency stop, attend to the patient, then reset."),
+        Definition(symbol: "HARNESS_OPEN", priority: .medium, hazard: "H10", risingEdgeEvent: .harnessOpen,
+                   message: "The harness is not closed. Secure the patient; a running session releases tension."),
+        Definition(symbol: "ANGLE_OUT_OF_RANGE", priority: .high, hazard: "H9", risingEdgeEvent: .angleOutOfRange,
+                   message: "A table angle is outside its permitted range. "
+                       + "Angle movement stopped; tension is being released."),
+        Definition(symbol: "ANGLE_MOVED_UNDER_TENSION", priority: .high, hazard: "H9",
+                   risingEdgeEvent: .angleMovedUnderTension,
+                   message: "A table angle changed while the patient was under tension. Tension is being released."),
+        Definition(symbol: "ANGLE_FOLLOWING_ERROR", priority: .high, hazard: "H9", risingEdgeEvent: .angleFollowingError,
+                   message: "A table angle is not following its command. "
+                       + "Angle movement stopped; tension is being released."),
+        Definition(symbol: "DRIVE_FAULT", priority: .high, hazard: "H17", risingEdgeEvent: .driveFault,
+                   message: "The table's drive reported a fault. Tension is being released; call service if it recurs."),
+        Definition(symbol: "CONTROL_LOOP_OVERRUN", priority: .medium, hazard: "H11",
+                   risingEdgeEvent: .overrunBudgetExceeded,
+                   message: "The control computer is missing its timing deadlines. "
+                       + "Treatment continues with tension held; call service if it persists."),
+        Definition(symbol: "CONTROL_LOOP_FAILURE", priority: .high, hazard: "H11",
+                   risingEdgeEvent: .overrunHardBudgetExceeded,
+                   message: "The control computer missed too many timing deadlines. "
+                       + "Tension is being released; call service."),
+        Definition(symbol: "SELF_TEST_FAILED", priority: .high, hazard: "H4", risingEdgeEvent: .selfTestFailed,
+                   message: "The table failed its self-test. "
+                       + "It cannot be used until the fault is cleared and the self-test passes."),
+        Definition(symbol: "RELEASE_NOT_PROGRESSING", priority: .high, hazard: "H19",
+                   risingEdgeEvent: .releaseNotProgressing,
+                   message: "The tension is not coming down as the table was told to release it. "
+                       + "Emergency release commanded; if the force stays, release the patient by hand and call service."),
+    ]
+
+    public var definition: Definition { Self.definitions[Int(rawValue)] }
     public var description: String { symbol }
-
-    public var symbol: String {
-        switch self {
-        case .forceOverLimit: "FORCE_OVER_LIMIT"
-        case .forceOverHardCap: "FORCE_OVER_HARD_CAP"
-        case .forceRateHigh: "FORCE_RATE_HIGH"
-        case .forceSensorStuck: "FORCE_SENSOR_STUCK"
-        case .forceSensorOutOfRange: "FORCE_SENSOR_OUT_OF_RANGE"
-        case .forceSensorImplausible: "FORCE_SENSOR_IMPLAUSIBLE"
-        case .telemetryStale: "TELEMETRY_STALE"
-        case .linkLost: "LINK_LOST"
-        case .patientRelease: "PATIENT_RELEASE"
-        case .patientSwitchFault: "PATIENT_SWITCH_FAULT"
-        case .emergencyStop: "EMERGENCY_STOP"
-        case .harnessOpen: "HARNESS_OPEN"
-        case .angleOutOfRange: "ANGLE_OUT_OF_RANGE"
-        case .angleMovedUnderTension: "ANGLE_MOVED_UNDER_TENSION"
-        case .angleFollowingError: "ANGLE_FOLLOWING_ERROR"
-        case .driveFault: "DRIVE_FAULT"
-        case .controlLoopOverrun: "CONTROL_LOOP_OVERRUN"
-        case .controlLoopFailure: "CONTROL_LOOP_FAILURE"
-        case .selfTestFailed: "SELF_TEST_FAILED"
-        }
-    }
-
-    public var priority: AlarmPriority {
-        switch self {
-        case .forceRateHigh, .harnessOpen, .controlLoopOverrun: .medium
-        case .telemetryStale: .low
-        default: .high
-        }
-    }
+    public var symbol: String { definition.symbol }
+    public var priority: AlarmPriority { definition.priority }
+    public var hazard: String { definition.hazard }
+    public var risingEdgeEvent: InterlockEvent { definition.risingEdgeEvent }
+    public var message: String { definition.message }
 
     /// High alarms latch: they stay active until an operator acknowledges
     /// them, even after their condition has cleared.
@@ -77,92 +130,6 @@ public enum AlarmCode: UInt8, Sendable, Hashable, Codable, CaseIterable, CustomS
     /// True for alarms that mark a one-off event rather than a lasting
     /// condition; their condition clears in the instant it is raised.
     public var isMomentary: Bool { self == .selfTestFailed }
-
-    /// The hazard of SAFETY.md this alarm belongs to.
-    public var hazard: String {
-        switch self {
-        case .forceOverLimit: "H1"
-        case .forceOverHardCap: "H2"
-        case .forceRateHigh: "H3"
-        case .forceSensorStuck, .forceSensorOutOfRange, .forceSensorImplausible, .selfTestFailed: "H4"
-        case .telemetryStale, .linkLost: "H5"
-        case .patientRelease, .patientSwitchFault: "H7"
-        case .emergencyStop: "H8"
-        case .angleOutOfRange, .angleMovedUnderTension, .angleFollowingError: "H9"
-        case .harnessOpen: "H10"
-        case .controlLoopOverrun, .controlLoopFailure: "H11"
-        case .driveFault: "H17"
-        }
-    }
-
-    /// The interlock event the rising edge of this alarm's condition sends.
-    public var risingEdgeEvent: InterlockEvent {
-        switch self {
-        case .forceOverLimit: .overForceLimit
-        case .forceOverHardCap: .overForceHardCap
-        case .forceRateHigh: .forceRateExceeded
-        case .forceSensorStuck: .forceSensorStuck
-        case .forceSensorOutOfRange: .forceSensorOutOfRange
-        case .forceSensorImplausible: .forceSensorImplausible
-        case .telemetryStale: .telemetryStale
-        case .linkLost: .telemetryLost
-        case .patientRelease: .patientSwitchPressed
-        case .patientSwitchFault: .patientSwitchChannelsDisagree
-        case .emergencyStop: .emergencyStop
-        case .harnessOpen: .harnessOpen
-        case .angleOutOfRange: .angleOutOfRange
-        case .angleMovedUnderTension: .angleMovedUnderTension
-        case .angleFollowingError: .angleFollowingError
-        case .driveFault: .driveFault
-        case .controlLoopOverrun: .overrunBudgetExceeded
-        case .controlLoopFailure: .overrunHardBudgetExceeded
-        case .selfTestFailed: .selfTestFailed
-        }
-    }
-
-    /// What a clinician reads: what happened, what the table did, what to do.
-    public var message: String {
-        switch self {
-        case .forceOverLimit:
-            "Traction force exceeded the session limit. Tension is being released. Check the patient, then acknowledge."
-        case .forceOverHardCap:
-            "Traction force reached the absolute maximum for this table or region. Emergency release under way; the drive switches off when slack."
-        case .forceRateHigh:
-            "Traction force is rising faster than allowed. Tension is held until it settles."
-        case .forceSensorStuck:
-            "The force sensor stopped responding while the cable moved. Tension is being released; call service before further use."
-        case .forceSensorOutOfRange:
-            "The force sensor reading is outside its valid range. Tension is being released; call service before further use."
-        case .forceSensorImplausible:
-            "The two channels of the force sensor disagree. Tension is being released; call service before further use."
-        case .telemetryStale:
-            "Readings from the table are late. Tension is held until they are current again."
-        case .linkLost:
-            "Connection to the table lost. The table releases tension on its own. Check the cable, then reset."
-        case .patientRelease:
-            "The patient pressed the safety switch. Emergency release under way. Attend to the patient."
-        case .patientSwitchFault:
-            "The patient safety switch is faulty (its two channels disagree). Tension is being released; no session can start until it is repaired."
-        case .emergencyStop:
-            "Emergency stop pressed. The drive is off. Release the emergency stop, attend to the patient, then reset."
-        case .harnessOpen:
-            "The harness is not closed. Secure the patient; a running session releases tension."
-        case .angleOutOfRange:
-            "A table angle is outside its permitted range. Angle movement stopped; tension is being released."
-        case .angleMovedUnderTension:
-            "A table angle changed while the patient was under tension. Tension is being released."
-        case .angleFollowingError:
-            "A table angle is not following its command. Angle movement stopped; tension is being released."
-        case .driveFault:
-            "The table's drive reported a fault. Tension is being released; call service if it recurs."
-        case .controlLoopOverrun:
-            "The control computer is missing its timing deadlines. Treatment continues with tension held; call service if it persists."
-        case .controlLoopFailure:
-            "The control computer missed too many timing deadlines. Tension is being released; call service."
-        case .selfTestFailed:
-            "The table failed its self-test. It cannot be used until the fault is cleared and the self-test passes."
-        }
-    }
 }
 
 /// A set of alarm codes as a bit mask: which conditions are present this

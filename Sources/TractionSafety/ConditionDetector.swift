@@ -26,6 +26,7 @@ struct ConditionDetector: Sendable {
     private var switchDisagreementSince: MonotonicInstant?
     private var angleReference: Angles?
     private var followingErrorSince: MonotonicInstant?
+    private var releaseWatch = ReleaseProgressWatch()
     private var overrunWindowStart: MonotonicInstant?
     private var overrunsInWindow = 0
 
@@ -67,7 +68,10 @@ struct ConditionDetector: Sendable {
     // MARK: Sample checks
 
     /// Evaluates one new sample and updates `sampleConditions`.
-    mutating func evaluate(_ sample: Telemetry, context: TickContext, at now: MonotonicInstant) {
+    /// - Parameter releaseCommanded: the kernel's last command asked the
+    ///   table to release (a release profile with the drive on).
+    mutating func evaluate(_ sample: Telemetry, context: TickContext, releaseCommanded: Bool = false,
+                           at now: MonotonicInstant) {
         lastSampleReceivedAt = sample.receivedAt
         var found = AlarmConditions()
 
@@ -84,12 +88,17 @@ struct ConditionDetector: Sendable {
         found.set(.forceRateHigh, present: checkForceRate(usableForce, at: now))
         found.set(.forceSensorStuck, present: checkStuck(sample, at: now))
         found.set(.forceSensorImplausible, present: checkPlausibility(sample, at: now))
+        found.set(.releaseNotProgressing, present: releaseWatch.isStalled(
+            force: usableForce, releasing: releaseCommanded, at: now, configuration: configuration))
 
-        found.set(.patientRelease, present: sample.patientSwitch.eitherPressed)
+        // The table's own release on a press (revision 1.1) latches a bit
+        // that belongs to the patient's release, not to the drive (H7).
+        found.set(.patientRelease, present: sample.patientSwitch.eitherPressed
+            || sample.driveFaults.contains(.patientSwitchRelease))
         found.set(.patientSwitchFault, present: checkSwitchChannels(sample.patientSwitch, at: now))
         found.set(.emergencyStop, present: sample.emergencyStopPressed)
         found.set(.harnessOpen, present: !sample.harnessClosed)
-        found.set(.driveFault, present: sample.driveFaults != .none)
+        found.set(.driveFault, present: !sample.driveFaults.subtracting(.patientSwitchRelease).isEmpty)
 
         found.set(.angleOutOfRange, present: checkAngleRanges(sample.angles))
         found.set(.angleMovedUnderTension, present: checkAngleDrift(sample.angles, force: usableForce, context: context))
@@ -220,5 +229,35 @@ struct FrozenReadingWatch: Sendable {
         reference = reading
         since = now
         return false
+    }
+}
+
+/// Watches a release the kernel commanded (H19): the measured force must
+/// come down by the configured least progress within each window, until it
+/// is slack. A table that brakes instead of paying out, a drive that ignores
+/// the release profile, a force that does not fall: each stalls it.
+struct ReleaseProgressWatch: Sendable {
+    private var referenceForce: Newtons?
+    private var referenceAt = MonotonicInstant.origin
+
+    mutating func isStalled(force: Newtons, releasing: Bool, at now: MonotonicInstant,
+                            configuration: SafetyConfiguration) -> Bool {
+        guard releasing, force > configuration.slackForce else {
+            referenceForce = nil
+            return false
+        }
+        guard let reference = referenceForce else {
+            referenceForce = force
+            referenceAt = now
+            return false
+        }
+        let leastProgress = max(reference * configuration.releaseProgressMinimumFraction,
+                                configuration.releaseProgressMinimum)
+        if force <= reference - leastProgress {
+            referenceForce = force
+            referenceAt = now
+            return false
+        }
+        return now - referenceAt >= configuration.releaseProgressWindow
     }
 }

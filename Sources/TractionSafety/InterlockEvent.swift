@@ -45,6 +45,8 @@ public enum InterlockEvent: UInt8, Sendable, Hashable, Codable, CaseIterable, Cu
     case driveFault = 30
     case overrunBudgetExceeded = 31
     case overrunHardBudgetExceeded = 32
+    /// A release the kernel commanded does not bring the force down (H19).
+    case releaseNotProgressing = 33
 
     public var description: String { name }
 
@@ -84,6 +86,7 @@ public enum InterlockEvent: UInt8, Sendable, Hashable, Codable, CaseIterable, Cu
         case .driveFault: "driveFault"
         case .overrunBudgetExceeded: "overrunBudgetExceeded"
         case .overrunHardBudgetExceeded: "overrunHardBudgetExceeded"
+        case .releaseNotProgressing: "releaseNotProgressing"
         }
     }
 
@@ -125,7 +128,7 @@ public enum InterlockEvent: UInt8, Sendable, Hashable, Codable, CaseIterable, Cu
     public var conditionReaction: ConditionReaction? {
         switch self {
         case .emergencyStop: .cutDrive
-        case .patientSwitchPressed, .overForceHardCap: .emergencyRelease
+        case .patientSwitchPressed, .overForceHardCap, .releaseNotProgressing: .emergencyRelease
         case .forceSensorStuck, .forceSensorOutOfRange, .forceSensorImplausible,
              .patientSwitchChannelsDisagree, .driveFault, .overrunHardBudgetExceeded:
             .fault

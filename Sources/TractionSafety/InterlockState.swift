@@ -70,8 +70,9 @@ public enum DrivePermission: UInt8, Sendable, Hashable, CaseIterable {
     case disabled = 0
     /// The controller may enable the drive.
     case enabled = 1
-    /// The drive stays on only to release; once slack is reached it is cut
-    /// and stays off until a reset (SAFETY.md H2, H7).
+    /// The drive stays on to release, whatever the controller asks. In
+    /// `fault` and `emergency` it is cut once slack and stays off until a
+    /// reset (SAFETY.md H2, H7); `releasing` ends at slack.
     case enabledUntilSlack = 2
 }
 
@@ -109,7 +110,11 @@ extension InterlockState {
         case .treating:
             StatePolicy(tensionIncreaseAllowed: true, angleMovesAllowed: true, drive: .enabled, forcedRelease: .none)
         case .releasing:
-            StatePolicy(tensionIncreaseAllowed: false, angleMovesAllowed: false, drive: .enabled, forcedRelease: .normal)
+            // The drive stays on while the table pays out: a table that reads
+            // "drive off" as "brakes applied" (docs/wire-protocol.md section
+            // 10.2) would otherwise hold the tension. `slackReached` ends it.
+            StatePolicy(tensionIncreaseAllowed: false, angleMovesAllowed: false, drive: .enabledUntilSlack,
+                        forcedRelease: .normal)
         case .fault:
             StatePolicy(tensionIncreaseAllowed: false, angleMovesAllowed: false, drive: .enabledUntilSlack, forcedRelease: .normal)
         case .emergency:

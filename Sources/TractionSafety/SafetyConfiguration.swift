@@ -64,7 +64,11 @@ public struct SafetyConfiguration: Sendable, Hashable {
     /// articulation with tension held constant.
     public var nonTherapeuticForce: Newtons = DefaultForceLimits.nonTherapeuticForce
     /// A release is complete when the measured force is at or below this.
-    public var slackForce: Newtons = 15
+    /// Above a table's own slack threshold (at most 5 N, docs/wire-protocol.md
+    /// section 10.2), so the table's release always reaches it; the drive is
+    /// switched off (brakes applied) only then, so at most this much tension
+    /// is ever left held on a brake.
+    public var slackForce: Newtons = 8
 
     // MARK: Force sensor (H4, detection <= 100 ms)
 
@@ -102,6 +106,18 @@ public struct SafetyConfiguration: Sendable, Hashable {
     /// long enough that a sample skew between the channels during a fast
     /// release is not a fault.
     public var plausibilityDetectionTime: Seconds = 0.030
+
+    // MARK: Release supervision (H19)
+
+    /// H19: a release the kernel commands (normal or emergency profile,
+    /// drive on) must bring the measured force down by at least
+    /// max(`releaseProgressMinimumFraction` x the force, `releaseProgressMinimum`)
+    /// within this window, or RELEASE_NOT_PROGRESSING sounds and the release
+    /// becomes an emergency release. A table's normal release comes down at
+    /// 10 N/s or more (docs/wire-protocol.md section 10.2), far faster.
+    public var releaseProgressWindow: Seconds = 1.0
+    public var releaseProgressMinimumFraction: Double = 0.01
+    public var releaseProgressMinimum: Newtons = 2
 
     // MARK: Switches (H7)
 

@@ -24,6 +24,8 @@ extension SafetyConfiguration {
         public static let linkLossBound: Seconds = 0.050
         /// H5/H6: the table releases within 100 ms of the last valid command.
         public static let leaseBound: Seconds = 0.100
+        /// H19: a release that does not progress is found within 2 s.
+        public static let releaseProgressBound: Seconds = 2.0
     }
 
     /// Checks that every threshold is usable and that none loosens a bound
@@ -56,8 +58,9 @@ extension SafetyConfiguration {
             try require(cap > idleForceLimit && cap <= 1000, field, cap,
                         "must be above the idle force limit and at most 1000 N")
         }
-        try require(slackForce > .zero && slackForce < nonTherapeuticForce, "slackForce", slackForce,
-                    "must be positive and below the non-therapeutic force")
+        try require(slackForce > DefaultForceLimits.tableSlackBound && slackForce < nonTherapeuticForce, "slackForce",
+                    slackForce, "must be above a table's slack bound of \(DefaultForceLimits.tableSlackBound.value) N "
+                        + "(docs/wire-protocol.md section 10.2) and below the non-therapeutic force")
         try require(idleForceLimit >= nonTherapeuticForce, "idleForceLimit", idleForceLimit,
                     "must be at least the non-therapeutic force, at which angles may be set")
         try require(maximumForceRate > .zero && maximumForceRate <= measuredForceRateLimit, "maximumForceRate",
@@ -80,6 +83,13 @@ extension SafetyConfiguration {
                     "plausibilityToleranceFraction", plausibilityToleranceFraction,
                     "must be positive and below overForceToleranceFraction (H4 must name a disagreeing force channel "
                         + "before its error reaches the over-force tolerance)")
+        try require(releaseProgressWindow > .zero && releaseProgressWindow <= RequiredBounds.releaseProgressBound,
+                    "releaseProgressWindow", releaseProgressWindow,
+                    "must be positive and at most 2 s (docs/safety.md H19)")
+        try require(releaseProgressMinimum > .zero && releaseProgressMinimumFraction >= 0
+                        && releaseProgressMinimumFraction < 0.5,
+                    "releaseProgressMinimumFraction", releaseProgressMinimumFraction,
+                    "the release's least progress must be positive and below half the force")
         try require(patientSwitchDisagreementTime > .zero && patientSwitchDisagreementTime <= 0.1,
                     "patientSwitchDisagreementTime", patientSwitchDisagreementTime, "must be positive and at most 100 ms")
         for range in angleAxes {

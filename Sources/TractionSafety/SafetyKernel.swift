@@ -50,6 +50,9 @@ public struct SafetyKernel: Sendable {
     private var context = TickContext()
     private var freshSample: Telemetry?
     private var previousCeiling: Newtons = .zero
+    /// The last command asked the table to release (a release profile with
+    /// the drive on): the release H19 supervises.
+    private var releaseCommanded = false
     /// The force a pause holds: the measured force when the session was
     /// paused, never above the ceiling then in force. While `paused`, the
     /// envelope lets the table restore tension lost to the patient's creep up
@@ -66,7 +69,7 @@ public struct SafetyKernel: Sendable {
     /// the most severe reaction first, so that a lesser one arriving in the
     /// same tick cannot delay it.
     private static let severityOrder: [AlarmCode] = [
-        .emergencyStop, .patientRelease, .forceOverHardCap, .linkLost, .forceSensorOutOfRange,
+        .emergencyStop, .patientRelease, .forceOverHardCap, .releaseNotProgressing, .linkLost, .forceSensorOutOfRange,
         .forceSensorStuck, .forceSensorImplausible, .patientSwitchFault, .driveFault, .controlLoopFailure,
         .forceOverLimit, .harnessOpen, .angleOutOfRange, .angleMovedUnderTension, .angleFollowingError,
         .forceRateHigh, .telemetryStale, .controlLoopOverrun,
@@ -98,7 +101,9 @@ public struct SafetyKernel: Sendable {
             // A sample from before the latest handshake is history, never fresh.
             if let telemetry, telemetry.receivedAt >= linkUpAt, !detector.isStale(age: now - telemetry.receivedAt) {
                 freshSample = telemetry
-                if detector.isNew(telemetry) { detector.evaluate(telemetry, context: context, at: now) }
+                if detector.isNew(telemetry) {
+                    detector.evaluate(telemetry, context: context, releaseCommanded: releaseCommanded, at: now)
+                }
                 linkLossPending = false
             }
             present.set(.linkLost, present: lost || linkLossPending)
@@ -144,6 +149,7 @@ public struct SafetyKernel: Sendable {
         let clamped = CommandEnvelope.clamp(demand.command, inputs, configuration: configuration)
         previousCeiling = clamped.command.forceCeiling
         tensionMayRise = clamped.tensionMayRise
+        releaseCommanded = clamped.command.releaseProfile != .none && clamped.command.driveEnabled
         return clamped.command
     }
 

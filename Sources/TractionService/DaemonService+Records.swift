@@ -128,7 +128,9 @@ extension DaemonService {
             }
             let tension = snapshot.measuredForce
             log("interrupted session: tension at restart \(Int(saturatingRounded: tension.value)) N; "
-                + (tension < engineConfiguration.safety.slackForce ? "the cable is slack"
+                + (tension <= engineConfiguration.safety.slackForce ? "the cable is slack"
+                   : tension <= engineConfiguration.selfTest.largestIdleForce
+                   ? "the table pays it out to slack once ready (the rest release), before any new session"
                    : "the self-test fails and the fault state releases it under control before any new session"))
             sink?.publish(.events, method: NotificationMethod.event, params: ControlJSON.value(EventNotification(
                 tS: clock.seconds(snapshot.at), at: clock.text(snapshot.at), kind: "interrupted_session",

@@ -241,11 +241,11 @@ public final class DaemonService {
         stop(caller: .daemon("tractiond")) { _ in }
     }
 
-    /// No session runs and the cable is slack (below the slack force).
+    /// No session runs and the cable is slack (at or below the slack force).
     public var isReleased: Bool {
         let snapshot = runtime.snapshot
         return !snapshot.state.isSessionState && snapshot.state != .releasing
-            && snapshot.measuredForce < engineConfiguration.safety.slackForce
+            && snapshot.measuredForce <= engineConfiguration.safety.slackForce
     }
 
     /// The p99 lateness of the control loop since the start, in

@@ -18,6 +18,8 @@ enum EmulatorCommand: Sendable, Hashable {
     case sensorOffset(Newtons)
     /// An overcurrent trip in the drive (cuts drive power).
     case driveFault(Bool)
+    /// The drive holds instead of paying out on any release (H19).
+    case releaseStall(Bool)
     case patientSwitch(PatientSwitchChannels)
     case emergencyStop(Bool)
     case harnessClosed(Bool)
@@ -37,7 +39,7 @@ enum EmulatorCommand: Sendable, Hashable {
     static let longestDuration: Seconds = 60
 
     static let usage = "drop N | corrupt RATE | delay MS | stall | unstall | stuck-sensor on|off | sensor-offset N "
-        + "| drive-fault on|off | patient-switch a|b|both|off | estop on|off | harness open|closed "
+        + "| drive-fault on|off | release-stall on|off | patient-switch a|b|both|off | estop on|off | harness open|closed "
         + "| power-loss MS | cough N | status"
 
     init(parsing line: String) throws(ParseError) {
@@ -81,6 +83,7 @@ enum EmulatorCommand: Sendable, Hashable {
         case "stuck-sensor": self = .stuckSensor(try onOff())
         case "sensor-offset": self = .sensorOffset(Newtons(try number(-2_000...2_000, unit: "N")))
         case "drive-fault": self = .driveFault(try onOff())
+        case "release-stall": self = .releaseStall(try onOff())
         case "patient-switch":
             switch try single() {
             case "a": self = .patientSwitch(PatientSwitchChannels(channelAPressed: true, channelBPressed: false))

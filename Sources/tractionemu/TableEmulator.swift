@@ -266,6 +266,7 @@ final class TableEmulator {
         case .stall: stalled = true
         case .unstall: stalled = false
         case .stuckSensor(let on): plant.faults.sensors.loadCellStuck = on
+        case .releaseStall(let on): plant.faults.releaseStalled = on
         case .sensorOffset(let offset): plant.faults.sensors.loadCellOffsetError = offset
         case .driveFault(let on): plant.faults.driveFaults = on ? [.overcurrent] : .none
         case .patientSwitch(let channels): plant.inputs.patientSwitch = channels

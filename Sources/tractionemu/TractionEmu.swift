@@ -50,13 +50,27 @@ struct TractionEmu: ParsableCommand {
     @Flag(help: "Log every rejected frame and failed write on standard error.")
     var verbose = false
 
+    @Flag(help: "Play a table without a force limiter: above its ceiling it only stops pulling (wire protocol 10.2).")
+    var noForceLimiter = false
+
+    @Flag(help: "Play a table that leaves a patient-switch press to the host (revision 1.0), no release of its own.")
+    var noSwitchRelease = false
+
+    @Flag(help: "On drive off, let the tension back-drive the winch (dynamic braking) instead of applying the brake.")
+    var driveOffCoasts = false
+
+    @Flag(help: "Declare no second force channel (IDENTIFY flags bit 1 clear): a revision 1.0 table the host refuses.")
+    var noRedundantChannel = false
+
     /// 460800 bit/s at 10 bits per byte carries about 830 TELEMETRY frames of
     /// 55 bytes a second; 1000 leaves the line no room for anything else.
     /// A TELEMETRY frame takes about 1.2 ms at 460800 bit/s; a write that
     /// makes no progress for 2 ms means nobody is reading.
     static let writeTimeout: Seconds = 0.002
 
-    static let telemetryRates: ClosedRange<Double> = 10...800
+    /// From 1 Hz, the protocol's least, so a table too slow for the safety
+    /// bounds can be played (the host refuses it at the handshake).
+    static let telemetryRates: ClosedRange<Double> = 1...800
 
     func validate() throws {
         guard Self.telemetryRates.contains(telemetryRate) else {
@@ -84,9 +98,13 @@ struct TractionEmu: ParsableCommand {
                 throw ValidationError(error.description)
             }
         }
-        let plant = PlantConfiguration(
+        let variant = TableVariant(limitsForceAtCeiling: !noForceLimiter, releasesOnPatientSwitch: !noSwitchRelease,
+                                   driveOff: driveOffCoasts ? .unpowered : .brake)
+        var plant = PlantConfiguration(
             seed: seed,
-            patient: SimulatedPatient(bodyMass: Kilograms(weight), region: TreatmentRegion(rawValue: region) ?? .lumbar))
+            patient: SimulatedPatient(bodyMass: Kilograms(weight), region: TreatmentRegion(rawValue: region) ?? .lumbar),
+            variant: variant)
+        plant.declaresRedundantForceChannel = !noRedundantChannel
         let port = try PseudoTerminal()
         // A host that does not read fills the pty; a real UART would simply
         // lose the bytes, so the emulator gives up on a frame quickly rather

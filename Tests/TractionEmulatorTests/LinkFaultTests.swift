@@ -119,6 +119,47 @@ import TractionSafety
         #expect(trueForce <= plan.effectiveLimit.force.value, "true force \(trueForce) N")
     }
 
+    /// H7 without the host (issue 14): the link is stalled, so no command of
+    /// the host's reaches the table; the table's own release on the press
+    /// brings the force under 10 % of its value at the press within 1 s.
+    @Test func aPatientSwitchPressDuringALinkStallReleasesWithinOneSecond() throws {
+        let emulator = try EmulatorProcess()
+        let driver = try Self.sessionUnderTension(emulator, above: 60)
+        defer { driver.stop() }
+        #expect(try emulator.control("stall") == "ok")
+        let atPress = try #require(try emulator.status()["force_n"].flatMap(Double.init))
+        #expect(try emulator.control("patient-switch both") == "ok")
+        let pressedAt = MonotonicClock.now()
+        var releasedAfter: Seconds?
+        while releasedAfter == nil, MonotonicClock.now() - pressedAt < 1.5 {
+            if let force = try emulator.status()["force_n"].flatMap(Double.init), force < atPress * 0.1 {
+                releasedAfter = MonotonicClock.now() - pressedAt
+            }
+            usleep(10_000)
+        }
+        let after = try #require(releasedAfter, "still above 10 % of \(atPress) N after 1.5 s")
+        #expect(after <= 1.0 + Self.emulatorObservationAllowance, "below 10 % after \(after.milliseconds) ms")
+    }
+
+    /// H19 end to end: the table's drive cannot pay out; a stop's release
+    /// does not bring the force down, and the host escalates within its
+    /// window instead of sitting in RELEASING.
+    @Test func aReleaseTheTableDoesNotCarryOutIsFoundAndEscalated() throws {
+        let emulator = try EmulatorProcess()
+        let driver = try Self.sessionUnderTension(emulator, above: 60)
+        defer { driver.stop() }
+        #expect(try emulator.control("release-stall on") == "ok")
+        driver.requestStop()
+        let escalated = driver.wait(upTo: 3) { driver in
+            driver.engineEvents.contains { if case .safety(.alarmRaised(.releaseNotProgressing, _)) = $0 { true } else { false } }
+        }
+        #expect(escalated, "state \(driver.state)")
+        #expect(driver.state == .emergency)
+        #expect(driver.ticks.last?.command.releaseProfile == .emergency)
+        #expect(try emulator.control("release-stall off") == "ok")
+        #expect(driver.wait(upTo: 3) { ($0.latestForce ?? .zero) < 10 }, "released once the drive pays out again")
+    }
+
     @Test func corruptedTelemetryIsRejectedCountedAndNeverAccepted() throws {
         let emulator = try EmulatorProcess()
         let driver = try Self.sessionUnderTension(emulator)

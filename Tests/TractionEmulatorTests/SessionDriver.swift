@@ -35,6 +35,8 @@ final class SessionDriver: Sendable {
         var sessionEnd: SessionEndReason?
         var stop = false
         var finished = false
+        /// An operator's stop, taken by the loop at its next tick.
+        var stopRequested = false
         var state: InterlockState = .offline
     }
 
@@ -71,6 +73,10 @@ final class SessionDriver: Sendable {
                 let telemetry = link.latestTelemetry(at: now)
                 let command = engine.step(now: now, telemetry: telemetry, into: &log)
                 try? link.send(command, at: now)
+                if shared.withLock({ $0.stopRequested }) {
+                    _ = engine.stop(by: "test", at: now, into: &log)
+                    shared.withLock { $0.stopRequested = false }
+                }
                 if !started && engine.state == .ready {
                     started = true
                     _ = engine.arm(plan, patientReference: "E2E", by: "test", at: now, into: &log)
@@ -101,6 +107,9 @@ final class SessionDriver: Sendable {
         while !shared.withLock({ $0.finished }) { usleep(1_000) }
         link.close()
     }
+
+    /// Asks the loop to stop the session, as an operator would.
+    func requestStop() { shared.withLock { $0.stopRequested = true } }
 
     var ticks: [TickRecord] { shared.withLock { $0.ticks } }
     var linkEvents: [ObservedLinkEvent] { shared.withLock { $0.linkEvents } }

@@ -97,16 +97,66 @@ import TractionPlant
         #expect(rig.telemetry.loadCellForce.value < 5)
     }
 
-    @Test func disabledDriveUnderTensionPaysOutUntilSlackThenTheBrakeHolds() throws {
+    @Test func aDriveOffCommandUnderTensionAppliesTheBrakeAndHoldsTheTension() throws {
+        // docs/wire-protocol.md section 10.2, read to the letter: drive off
+        // means power stage off, brakes applied. The host therefore sends it
+        // only once the cable is slack (docs/safety.md section 5).
         var rig = try ClosedLoopRig(configuration: .still())
         try rig.hold(300, for: 25)
-        try rig.repeatCommand(.disabled, for: 4)
+        let heldAt = rig.telemetry.tractionPosition
+        try rig.repeatCommand(.disabled, for: 2)
         #expect(!rig.telemetry.driveEnabled)
+        #expect(rig.telemetry.tractionPosition == heldAt)
+        #expect(rig.telemetry.loadCellForce.value > 250, "the brake holds the tension")
+    }
+
+    @Test func aPowerCutUnderTensionLetsTheLoadBackDriveTheWinchUntilSlack() throws {
+        // Dynamic braking: with the power stage cut (e-stop, power loss) the
+        // shorted windings let the tension pay the cable out, then the brake
+        // holds at slack.
+        var rig = try ClosedLoopRig(configuration: .still())
+        try rig.hold(300, for: 25)
+        rig.link.plant.faults.driveFaults = .overcurrent
+        try rig.repeatCommand(.disabled, for: 4)
         #expect(rig.telemetry.loadCellForce.value < 8)
         let heldAt = rig.telemetry.tractionPosition
         try rig.repeatCommand(.disabled, for: 2)
         #expect(rig.telemetry.tractionPosition == heldAt)
         #expect(heldAt.value > 0, "the brake holds where the cable went slack, not at home")
+    }
+
+    @Test func aPatientSwitchPressStartsTheTablesOwnEmergencyReleaseWhateverTheHostCommands() throws {
+        var rig = try ClosedLoopRig(configuration: .still())
+        try rig.hold(300, for: 25)
+        rig.link.plant.inputs.patientSwitch = PatientSwitchChannels(channelAPressed: true, channelBPressed: false)
+        let pull = DriveCommand(driveEnabled: true, tractionVelocity: 5, forceCeiling: 600)
+        let atPress = rig.telemetry.loadCellForce.value
+        var belowTenPercentAfter: Double?
+        let start = rig.now.secondsSinceOrigin
+        try rig.repeatCommand(pull, for: 1.5) { telemetry, now in
+            if belowTenPercentAfter == nil, telemetry.loadCellForce.value < atPress * 0.1 {
+                belowTenPercentAfter = now.secondsSinceOrigin - start
+            }
+        }
+        #expect(belowTenPercentAfter.map { $0 <= 1.0 } == true, "10 % after \(belowTenPercentAfter ?? -1) s")
+        #expect(rig.telemetry.driveFaults.contains(.patientSwitchRelease))
+        // Released switch: the latch stays until the host turns the drive off.
+        rig.link.plant.inputs.patientSwitch = .released
+        try rig.repeatCommand(pull, for: 1)
+        #expect(rig.telemetry.loadCellForce.value < 10, "no pull while the latch is set")
+        try rig.repeatCommand(.disabled, for: 0.1)
+        #expect(!rig.telemetry.driveFaults.contains(.patientSwitchRelease))
+    }
+
+    @Test func aTableBuiltToRevision10LeavesThePatientSwitchToTheHost() throws {
+        var configuration = PlantConfiguration.still()
+        configuration.variant = .literalRevision10
+        var rig = try ClosedLoopRig(configuration: configuration)
+        try rig.hold(300, for: 25)
+        rig.link.plant.inputs.patientSwitch = .pressed
+        try rig.repeatCommand(DriveCommand(driveEnabled: true, tractionVelocity: 0, forceCeiling: 600), for: 1)
+        #expect(rig.telemetry.loadCellForce.value > 250)
+        #expect(!rig.telemetry.driveFaults.contains(.patientSwitchRelease))
     }
 
     @Test func emergencyStopUnpowersTheDriveWhateverTheHostCommands() throws {

@@ -138,7 +138,7 @@ import TractionTherapy
         engine.handshakeDone(at: run.now, into: &log)
         var findings: [SelfTestFinding] = []
         var ticks = 0
-        while ticks < 2500 && !(engine.state == .fault && run.plant.trueCableForce < 15) {
+        while ticks < 2500 && !(engine.state == .fault && engine.kernel.driveLatchedOff) {
             run.plant.advance(to: run.now)
             let command = engine.step(now: run.now, telemetry: run.plant.telemetry(at: run.now), into: &log)
             _ = run.plant.receive(command, at: run.now)
@@ -149,19 +149,21 @@ import TractionTherapy
         }
         #expect(findings == [.tensionPresent])
         #expect(engine.state == .fault)
-        #expect(run.plant.trueCableForce < 15)
+        #expect(run.plant.trueCableForce <= engine.configuration.safety.slackForce)
 
         // Slack now: the operator acknowledges and resets; the self-test passes.
         for _ in 0..<50 {
             run.plant.advance(to: run.now)
-            _ = engine.step(now: run.now, telemetry: run.plant.telemetry(at: run.now), into: &log)
+            let command = engine.step(now: run.now, telemetry: run.plant.telemetry(at: run.now), into: &log)
+            _ = run.plant.receive(command, at: run.now)
             run.now = run.now + Seconds(0.004)
         }
         _ = engine.acknowledge(by: "tech", at: run.now, into: &log)
         #expect(engine.reset(by: "tech", at: run.now, into: &log) == .accepted)
         for _ in 0..<200 {
             run.plant.advance(to: run.now)
-            _ = engine.step(now: run.now, telemetry: run.plant.telemetry(at: run.now), into: &log)
+            let command = engine.step(now: run.now, telemetry: run.plant.telemetry(at: run.now), into: &log)
+            _ = run.plant.receive(command, at: run.now)
             run.now = run.now + Seconds(0.004)
         }
         #expect(engine.state == .ready)

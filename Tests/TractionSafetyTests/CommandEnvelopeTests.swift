@@ -62,7 +62,9 @@ struct CommandEnvelopeTests {
             let command = CommandEnvelope.clamp(demand, Self.inputs(state), configuration: .init()).command
             #expect(command.releaseProfile == profile, "\(state)")
             #expect(command.tractionVelocity == .zero, "\(state)")
-            #expect(command.driveEnabled == (state != .releasing), "\(state): drive kept on to release")
+            // Drive off would mean "brakes applied" to a table read to the
+            // letter (docs/wire-protocol.md section 10.2): kept on to release.
+            #expect(command.driveEnabled, "\(state): drive kept on to release")
         }
     }
 

@@ -194,6 +194,47 @@ struct HazardScenarioTests {
         #expect(harness.kernel.alarms[.forceSensorStuck].active)
     }
 
+    // MARK: H19 release supervision
+
+    @Test func aReleaseThatDoesNotBringTheForceDownBecomesAnEmergencyWithinTheWindow() {
+        var harness = Self.treating(at: 200)
+        harness.command(.stop)
+        harness.tick()
+        #expect(harness.state == .releasing)
+        #expect(harness.lastCommand.releaseProfile == .normal && harness.lastCommand.driveEnabled)
+        // The table brakes instead of paying out: the force stays at 200 N.
+        let window = harness.configuration.releaseProgressWindow
+        let bound = Int((window / harness.period).rounded(.up)) + 2
+        let ticks = harness.ticks(upTo: bound + 50) { $0.kernel.alarms[.releaseNotProgressing].active }
+        #expect(ticks.map { $0 <= bound } == true, "found after \(ticks ?? -1) ticks, bound \(bound)")
+        #expect(harness.state == .emergency)
+        #expect(harness.lastCommand.releaseProfile == .emergency)
+        #expect(AlarmCode.releaseNotProgressing.latches)
+    }
+
+    @Test func aReleaseThatComesDownRaisesNothing() {
+        var harness = Self.treating(at: 200)
+        harness.command(.stop)
+        // 10 N/s, the slowest release a table should have.
+        let reached = harness.ticks(upTo: 20_000, until: { $0.state != .releasing }) { world in
+            world.setForce(world.telemetry.loadCellForce - 10 * world.period.value)
+        }
+        #expect(reached != nil)
+        #expect(harness.state == .ready)
+        #expect(!harness.history.contains { if case .alarmRaised(.releaseNotProgressing, _) = $0 { true } else { false } })
+    }
+
+    @Test func aFaultReleaseThatStallsIsSupervisedToo() {
+        var harness = Self.treating(at: 150)
+        harness.telemetry.redundantForce = 150 + 40
+        _ = harness.ticks(upTo: 100) { $0.state == .fault }
+        harness.setForce(190)
+        #expect(harness.state == .fault)
+        let ticks = harness.ticks(upTo: 700) { $0.state == .emergency }
+        #expect(ticks != nil)
+        #expect(harness.kernel.alarms[.releaseNotProgressing].active)
+    }
+
     // MARK: H5 link
 
     @Test func staleTelemetryWarnsAfterTwoPeriodsAndHoldsTension() {

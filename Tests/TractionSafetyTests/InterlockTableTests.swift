@@ -45,6 +45,7 @@ struct InterlockTableTests {
         .driveFault: /*                 */ "FLT  FLT  FLT  FLT  FLT  FLT  FLT  FLT  =    =  ",
         .overrunBudgetExceeded: /*      */ "=    =    =    =    =    =    =    =    =    =  ",
         .overrunHardBudgetExceeded: /*  */ "FLT  FLT  FLT  FLT  FLT  FLT  FLT  FLT  =    =  ",
+        .releaseNotProgressing: /*      */ "EMG  EMG  EMG  EMG  EMG  EMG  EMG  EMG  EMG  =  ",
     ]
 
     static let abbreviations: [String: InterlockState] = [

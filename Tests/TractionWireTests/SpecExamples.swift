@@ -38,7 +38,7 @@ enum SpecExamples {
             tractionPositionMicrometres: 18_245, tractionVelocityMicrometresPerSecond: -15_000,
             flexionMillidegrees: 20_000, lateralTiltMillidegrees: -1_500, rotationMillidegrees: 0,
             inputs: [.patientSwitchChannelAPressed, .harnessClosed, .driveEnabled, .commandLeaseActive],
-            driveFaults: 0, lastCommandSequence: 2))),
+            driveFaults: DriveFaults.patientSwitchRelease.rawValue, lastCommandSequence: 1))),
         Example(name: "fault-report-lease-expired", sequence: 3, message: .faultReport(FaultReport(
             deviceTimeMicroseconds: 15_000_000, activeFaults: DriveFaults.leaseExpired.rawValue,
             event: .leaseExpired, detail: 2, text: "lease expired"))),

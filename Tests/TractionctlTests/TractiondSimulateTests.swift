@@ -202,6 +202,46 @@ struct TractiondSimulateTests {
         #expect(log.contains("state releasing -> ready on slackReached"))
     }
 
+    /// H7 with the host frozen (issue 14): the daemon is stopped with
+    /// SIGSTOP mid-session, so nothing it could do reaches the table; the
+    /// table releases on the patient's press by itself, under 10 % of the
+    /// force at the press within 1 s.
+    @Test func aPatientSwitchPressWhileTheDaemonIsFrozenReleasesWithinOneSecond() throws {
+        let linkPath = "/tmp/tractiond-test-table-frozen-\(getpid())"
+        let controlPath = "/tmp/tractiond-test-control-frozen-\(getpid()).sock"
+        let emulator = try startEmulator(linkPath: linkPath, controlPath: controlPath)
+        defer { if emulator.isRunning { emulator.terminate(); emulator.waitUntilExit() } }
+        let (process, output) = try launch(["--device", linkPath, "--no-realtime", "--program", "Config/programs/demo.yaml",
+                                            "--weight", "75", "--status-interval", "0.5"] + ownSocket())
+        defer {
+            kill(process.processIdentifier, SIGCONT)
+            if process.isRunning { process.terminate() }
+        }
+        #expect(waitFor("treating hold", in: output), "\(output.value)")
+        kill(process.processIdentifier, SIGSTOP)
+        let status = try emulatorCommand("status", controlPath: controlPath)
+        let atPress = try #require(Self.field("force_n", in: status).flatMap(Double.init))
+        #expect(atPress > 60)
+        #expect(try emulatorCommand("patient-switch both", controlPath: controlPath) == "ok")
+        let pressedAt = Date()
+        var releasedAfter: TimeInterval?
+        while releasedAfter == nil, Date().timeIntervalSince(pressedAt) < 1.5 {
+            let force = Self.field("force_n", in: try emulatorCommand("status", controlPath: controlPath))
+                .flatMap(Double.init)
+            if let force, force < atPress * 0.1 { releasedAfter = Date().timeIntervalSince(pressedAt) }
+            usleep(10_000)
+        }
+        let after = try #require(releasedAfter, "still above 10 % of \(atPress) N after 1.5 s with the daemon frozen")
+        #expect(after <= 1.05, "below 10 % after \(Int(after * 1000)) ms")
+        // Thawed, the daemon sees the press and the table's latch as the patient's release.
+        kill(process.processIdentifier, SIGCONT)
+        #expect(waitFor("ALARM PATIENT_RELEASE", in: output, upTo: 10), "\(output.value)")
+    }
+
+    static func field(_ name: String, in status: String) -> String? {
+        status.split(separator: " ").first { $0.hasPrefix(name + "=") }.map { String($0.dropFirst(name.count + 1)) }
+    }
+
     /// One command to tractionemu's control channel (docs/emulator.md); its reply line.
     func emulatorCommand(_ command: String, controlPath: String) throws -> String {
         guard let reply = emulatorReply(command, control: controlPath, connectWithin: 10) else {

@@ -472,7 +472,7 @@ struct TractiondEmulatorRestartTests {
         #expect(waitUntil(5) { emulatorField("drive_faults", control: control) == "0x0" })
         kill(second.processIdentifier, SIGTERM)
         second.waitUntilExit()
-        #expect(second.terminationStatus == 0)
+        #expect(second.terminationStatus == 0, "\(output.value)")
     }
 }
 
