@@ -221,9 +221,12 @@ public struct StatusResult: Codable, Sendable, Hashable {
     /// Set when the daemon cannot keep its records (state directory full or
     /// unwritable); the text says what failed.
     public var recordsProblem: String?
+    /// A serial table's link: where it stands and what it counted; absent
+    /// for the simulated table.
+    public var link: LinkHealthStatus?
     public init(state: String, simulated: Bool, session: SessionStatus?, force: ForceStatus, angles: AnglesJSON,
                 alarms: [AlarmInfo], lastSessionEnd: String?, interruptedSession: InterruptedSession?,
-                loop: LoopStatus, daemon: DaemonStatus, recordsProblem: String? = nil) {
+                loop: LoopStatus, daemon: DaemonStatus, recordsProblem: String? = nil, link: LinkHealthStatus? = nil) {
         self.state = state
         self.simulated = simulated
         self.session = session
@@ -235,10 +238,11 @@ public struct StatusResult: Codable, Sendable, Hashable {
         self.loop = loop
         self.daemon = daemon
         self.recordsProblem = recordsProblem
+        self.link = link
     }
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case state, simulated, session, force, angles, alarms, lastSessionEnd = "last_session_end"
-        case interruptedSession = "interrupted_session", loop, daemon, recordsProblem = "records_problem"
+        case interruptedSession = "interrupted_session", loop, daemon, recordsProblem = "records_problem", link
     }
 }
 
@@ -266,13 +270,17 @@ public struct LinkInfo: Codable, Sendable, Hashable {
     public var path: String?
     public var baud: Int?
     public var seed: UInt64?
-    public init(kind: String, path: String? = nil, baud: Int? = nil, seed: UInt64? = nil) {
+    /// A serial link's phase and counters, at the time of the answer.
+    public var health: LinkHealthStatus?
+    public init(kind: String, path: String? = nil, baud: Int? = nil, seed: UInt64? = nil,
+                health: LinkHealthStatus? = nil) {
         self.kind = kind
         self.path = path
         self.baud = baud
         self.seed = seed
+        self.health = health
     }
-    public enum CodingKeys: String, CodingKey, CaseIterable { case kind, path, baud, seed }
+    public enum CodingKeys: String, CodingKey, CaseIterable { case kind, path, baud, seed, health }
 }
 
 public struct DeviceInfoResult: Codable, Sendable, Hashable {
@@ -300,5 +308,104 @@ public struct DeviceInfoResult: Codable, Sendable, Hashable {
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case serial, firmware, protocolVersion = "protocol_version", maxForceN = "max_force_n"
         case maxTravelMm = "max_travel_mm", leaseMs = "lease_ms", axes, link, simulated
+    }
+}
+
+// MARK: The table link's health (status.link, device.info.link.health)
+
+/// Where a serial link stands and what it has counted since the daemon
+/// started (docs/wire-protocol.md section 12, docs/control-protocol.md
+/// `device.info`). Every counter is a JSON number; the Codable form and the
+/// hand-built `status` tree both come from `counters`, so they cannot
+/// disagree.
+public struct LinkHealthStatus: Codable, Sendable, Hashable {
+    /// `opening`, `handshaking`, `connected`, `refused` or `closed`.
+    public var phase: String
+    /// Why the table is refused, while it is.
+    public var refusal: String?
+    public var framesDecoded: UInt64 = 0
+    public var crcErrors: UInt64 = 0
+    public var malformedFrames: UInt64 = 0
+    public var oversizeFrames: UInt64 = 0
+    public var otherVersionFrames: UInt64 = 0
+    public var unknownTypeFrames: UInt64 = 0
+    public var invalidPayloadFrames: UInt64 = 0
+    public var resynchronisations: UInt64 = 0
+    public var discardedBytes: UInt64 = 0
+    public var telemetryReceived: UInt64 = 0
+    public var framesLost: UInt64 = 0
+    public var sequenceGaps: UInt64 = 0
+    /// TELEMETRY_STALE onsets: times the newest reading grew older than the
+    /// stale threshold (docs/safety.md H5).
+    public var stalePeriods: UInt64 = 0
+    public var losses: UInt64 = 0
+    public var handshakes: UInt64 = 0
+    public var refusals: UInt64 = 0
+    public var reopens: UInt64 = 0
+    public var faultReports: UInt64 = 0
+    public var faultReportsNotReported: UInt64 = 0
+    public var framesSent: UInt64 = 0
+    public var commandsSent: UInt64 = 0
+    /// 99th percentile of the command-to-telemetry latency, in ms.
+    public var latencyP99Ms: Double?
+    /// The newest FAULT_REPORT, as one line.
+    public var lastFaultReport: String?
+
+    public init(phase: String) { self.phase = phase }
+
+    /// The counters by their JSON names, in the document's order.
+    public var counters: [(key: String, value: UInt64)] { Self.counterPaths.map { ($0.key, self[keyPath: $0.path]) } }
+
+    /// The one list of counters: JSON name and member. Computed, not
+    /// stored, because key paths are not Sendable.
+    private static var counterPaths: [(key: String, path: WritableKeyPath<LinkHealthStatus, UInt64>)] {
+        [("frames_decoded", \.framesDecoded), ("crc_errors", \.crcErrors), ("malformed_frames", \.malformedFrames),
+         ("oversize_frames", \.oversizeFrames), ("other_version_frames", \.otherVersionFrames),
+         ("unknown_type_frames", \.unknownTypeFrames), ("invalid_payload_frames", \.invalidPayloadFrames),
+         ("resynchronisations", \.resynchronisations), ("discarded_bytes", \.discardedBytes),
+         ("telemetry_received", \.telemetryReceived), ("frames_lost", \.framesLost), ("sequence_gaps", \.sequenceGaps),
+         ("stale_periods", \.stalePeriods), ("losses", \.losses), ("handshakes", \.handshakes), ("refusals", \.refusals),
+         ("reopens", \.reopens), ("fault_reports", \.faultReports),
+         ("fault_reports_not_reported", \.faultReportsNotReported), ("frames_sent", \.framesSent),
+         ("commands_sent", \.commandsSent)]
+    }
+
+    /// The JSON tree, built by hand for `status` (no Codable on its path).
+    public var json: JSONValue {
+        var members: [String: JSONValue] = ["phase": .string(phase)]
+        for (key, value) in counters { members[key] = .number(Double(value)) }
+        if let refusal { members["refusal"] = .string(refusal) }
+        if let latencyP99Ms { members["latency_p99_ms"] = .number(latencyP99Ms) }
+        if let lastFaultReport { members["last_fault_report"] = .string(lastFaultReport) }
+        return .object(members)
+    }
+
+    private struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(_ string: String) { stringValue = string }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: Key.self)
+        phase = try container.decode(String.self, forKey: Key("phase"))
+        refusal = try container.decodeIfPresent(String.self, forKey: Key("refusal"))
+        latencyP99Ms = try container.decodeIfPresent(Double.self, forKey: Key("latency_p99_ms"))
+        lastFaultReport = try container.decodeIfPresent(String.self, forKey: Key("last_fault_report"))
+        // A counter a newer daemon adds, or an older one lacks, is not an error.
+        for (key, path) in Self.counterPaths {
+            if let value = try container.decodeIfPresent(UInt64.self, forKey: Key(key)) { self[keyPath: path] = value }
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Key.self)
+        try container.encode(phase, forKey: Key("phase"))
+        try container.encodeIfPresent(refusal, forKey: Key("refusal"))
+        for (key, value) in counters { try container.encode(value, forKey: Key(key)) }
+        try container.encodeIfPresent(latencyP99Ms, forKey: Key("latency_p99_ms"))
+        try container.encodeIfPresent(lastFaultReport, forKey: Key("last_fault_report"))
     }
 }

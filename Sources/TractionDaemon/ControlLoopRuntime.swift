@@ -231,7 +231,7 @@ public final class ControlLoopRuntime: @unchecked Sendable {
             switch event {
             case .lost, .refused: lostSinceHandshake = true
             case .handshakeDone: lostSinceHandshake = false
-            case .connected, .transportFailed: break
+            case .connected, .transportFailed, .faultReport: break
             }
         }
         engine.linkConnected(at: now, into: &log)

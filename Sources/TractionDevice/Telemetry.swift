@@ -46,6 +46,16 @@ public struct DriveFaults: OptionSet, Sendable, Hashable, Codable {
     public static let patientSwitchRelease = DriveFaults(rawValue: 1 << 10)
 
     public static let none: DriveFaults = []
+
+    /// The bits' names as docs/wire-protocol.md 11.2 lists them, lowest bit
+    /// first; a reserved bit is named by its number.
+    public static func names(of bits: UInt16) -> String {
+        let known = ["overcurrent", "overtemperature", "undervoltage", "encoder fault", "motor stall",
+                     "end of travel", "lease expired", "load-cell fault", "angle-axis fault", "power fail",
+                     "patient-switch release"]
+        let names = (0..<16).filter { bits & (1 << $0) != 0 }.map { $0 < known.count ? known[$0] : "reserved bit \($0)" }
+        return names.isEmpty ? "none" : names.joined(separator: ", ")
+    }
 }
 
 /// One telemetry sample from the table, in engineering units.

@@ -109,10 +109,11 @@ public struct Engine: Sendable {
 
     /// Applies what the table link reported, in order, at the tick's `now`
     /// (the kernel's clock never runs backwards; the event keeps the link's
-    /// own stamp in the log). A handshake after a loss on the same port
-    /// comes without a `connected`; the engine then connects first, so a
-    /// table back from a glitch is self-tested again. A transport failure is
-    /// logged only: the silence that follows is reported as `lost`.
+    /// own stamp in the log). A handshake after a loss on the same port, or
+    /// after a refusal, comes without a `connected`; the engine then
+    /// connects first, so a table back from a glitch is self-tested again.
+    /// A transport failure and a FAULT_REPORT are logged only: the silence
+    /// that follows a failure is reported as `lost`.
     public mutating func linkReported(_ event: SerialLinkEvent, at now: MonotonicInstant,
                                       into log: inout EngineEventLog) {
         log.recordLink(event)
@@ -122,7 +123,9 @@ public struct Engine: Sendable {
             if kernel.state == .offline { linkConnected(at: now, into: &log) }
             handshakeDone(at: now, into: &log)
         case .lost, .refused: linkLost(at: now, into: &log)
-        case .transportFailed: break
+        // A FAULT_REPORT is for people: the faults it names reach the
+        // kernel in telemetry's drive_faults, which is what it acts on.
+        case .transportFailed, .faultReport: break
         }
     }
 

@@ -40,7 +40,13 @@ final class LinkIOLoop {
     private lazy var lossSilence = configuration.lossSilence
     private var tableMaximumLeaseMilliseconds: UInt16 = UInt16.max
     private var pendingTareSequence: UInt16?
-    private var refused = false
+    /// Why the table is refused, while it is: no COMMAND is written, and an
+    /// IDENTIFY_REQUEST goes out every `refusedRetryInterval` until the
+    /// table answers acceptably (spec 9.1 step 3).
+    private var refusal: TableLinkError?
+    /// FAULT_REPORTs reported in the current one-second window, and its start.
+    private var faultReportsInWindow = 0
+    private var faultWindowStart = MonotonicInstant.origin
     /// The first handshake succeeded: from then on commands are forwarded
     /// even while reconnecting (release commands must reach a table that
     /// answers again, spec 9.4).
@@ -71,13 +77,6 @@ final class LinkIOLoop {
         let scheduling = applyPriority()
         mailbox.state.withLock { $0.ioThreadScheduling = scheduling }
         while !mailbox.state.withLock({ $0.stopRequested }) {
-            if refused {
-                // Stay silent towards the table; drain it so it never blocks.
-                // Without a port there is nothing to drain: wait, never spin
-                // (this thread may run at a real-time priority).
-                if stream == nil { pause(configuration.reopenInterval) } else { pumpReads() }
-                continue
-            }
             guard stream != nil || open() else {
                 pause(configuration.reopenInterval)
                 continue
@@ -119,6 +118,10 @@ final class LinkIOLoop {
         handshaking = true
         nextIdentifyRequestAt = clock()
         let now = nextIdentifyRequestAt
+        // A refused table stays refused across a reopened port: the phase
+        // (and with it the refusal of commands) changes only when the table
+        // answers acceptably.
+        guard refusal == nil else { return true }
         mailbox.state.withLock {
             mailbox.setPhase(.handshaking, in: &$0)
             mailbox.post(.connected(at: now))
@@ -131,8 +134,9 @@ final class LinkIOLoop {
         let now = clock()
         if linkUp { declareLoss(at: now) }
         handshaking = false
+        let refused = refusal != nil
         mailbox.state.withLock {
-            mailbox.setPhase(.opening, in: &$0)
+            if !refused { mailbox.setPhase(.opening, in: &$0) }
             $0.statistics.reopens &+= 1
             mailbox.post(.transportFailed(error.description, at: now))
         }
@@ -165,8 +169,9 @@ final class LinkIOLoop {
     private func writePendingCommand() {
         guard var command = mailbox.command.takeFresh() else { return }
         // Before the first handshake nothing is forwarded (and the command is
-        // dropped, as the control thread sends a fresh one every tick).
-        guard identifiedOnce else { return }
+        // dropped, as the control thread sends a fresh one every tick); nor
+        // while the table is refused.
+        guard identifiedOnce, refusal == nil else { return }
         // A table refuses (or caps) a lease above its own maximum; a shorter
         // lease is always the safe side.
         command.leaseMilliseconds = min(command.leaseMilliseconds, tableMaximumLeaseMilliseconds)
@@ -196,7 +201,8 @@ final class LinkIOLoop {
     private func sendIdentifyRequestIfDue() {
         let now = clock()
         guard handshaking, now >= nextIdentifyRequestAt else { return }
-        nextIdentifyRequestAt = now + configuration.handshakeRetryInterval
+        nextIdentifyRequestAt = now + (refusal == nil ? configuration.handshakeRetryInterval
+                                                     : configuration.refusedRetryInterval)
         output.removeAll(keepingCapacity: true)
         // A leading delimiter ends any partial frame the table holds (spec 9.1).
         output.append(WireFormat.frameDelimiter)
@@ -229,7 +235,6 @@ final class LinkIOLoop {
     }
 
     private func handle(_ outcome: FrameDecoder.Outcome, receivedAt: MonotonicInstant) {
-        guard !refused else { return }
         if handshaking, let reply = HandshakeReply(outcome) {
             switch reply {
             case .identified(let response, let sequence):
@@ -248,18 +253,27 @@ final class LinkIOLoop {
             }
             return
         }
-        guard case .success(let frame) = outcome, linkUp else { return }
+        guard case .success(let frame) = outcome else { return }
+        // A table's FAULT_REPORT is worth showing whenever it arrives in the
+        // host's version, even before a handshake (a lease that ran out
+        // while no host was there) or while the table is refused.
+        if case .faultReport(let report) = frame.message, !linkUp {
+            reportFault(report, at: receivedAt)
+            return
+        }
+        guard linkUp else { return }
         let lost = tableSequence.observe(frame.sequence)
         switch frame.message {
         case .telemetry(let message):
             accept(message, sequence: frame.sequence, lost: lost, at: receivedAt)
         case .faultReport(let report):
+            let lostFrames = tableSequence.lostFrames
+            let gaps = tableSequence.gaps
             mailbox.state.withLock {
-                $0.lastFaultReport = report
-                $0.statistics.faultReports &+= 1
-                $0.statistics.framesLost = tableSequence.lostFrames
-                $0.statistics.sequenceGaps = tableSequence.gaps
+                $0.statistics.framesLost = lostFrames
+                $0.statistics.sequenceGaps = gaps
             }
+            reportFault(report, at: receivedAt)
         case .tareResponse(let response):
             if response.requestSequence == pendingTareSequence {
                 pendingTareSequence = nil
@@ -310,6 +324,7 @@ final class LinkIOLoop {
         tableSequence.observe(sequence)
         let identity = response.identity
         identifiedOnce = true
+        refusal = nil
         mailbox.state.withLock {
             $0.identity = identity
             mailbox.setPhase(.connected, in: &$0)
@@ -318,13 +333,42 @@ final class LinkIOLoop {
         }
     }
 
+    /// Refuses the table: no COMMAND from now on, and one IDENTIFY_REQUEST
+    /// every `refusedRetryInterval` (IDENTIFY_REQUEST changes nothing on a
+    /// table, spec 9.1 step 2). The event is posted when the reason is new,
+    /// not at every retry that meets the same answer.
     private func refuse(_ error: TableLinkError, at now: MonotonicInstant) {
-        refused = true
-        handshaking = false
+        let isNew = refusal != error
+        refusal = error
+        handshaking = true
         linkUp = false
+        nextIdentifyRequestAt = now + configuration.refusedRetryInterval
+        guard isNew else { return }
         mailbox.state.withLock {
             mailbox.setPhase(.refused(error), in: &$0)
+            $0.statistics.refusals &+= 1
             mailbox.post(.refused(error, at: now))
+        }
+    }
+
+    /// Keeps the newest report, counts it and posts it, at most
+    /// `TableFaultNotice.maximumPerSecond` a second: a table flooding
+    /// reports must not fill the event queue that carries link losses.
+    private func reportFault(_ report: FaultReport, at now: MonotonicInstant) {
+        if now - faultWindowStart >= 1 {
+            faultWindowStart = now
+            faultReportsInWindow = 0
+        }
+        faultReportsInWindow += 1
+        let notice = TableFaultNotice(
+            deviceTimeMicroseconds: report.deviceTimeMicroseconds, activeFaults: report.activeFaults,
+            eventCode: report.event.rawValue, eventName: report.event.specificationName,
+            detail: report.detail, text: report.text)
+        let post = faultReportsInWindow <= TableFaultNotice.maximumPerSecond
+        mailbox.state.withLock {
+            $0.lastFaultReport = report
+            $0.statistics.faultReports &+= 1
+            if post { mailbox.post(.faultReport(notice, at: now)) } else { $0.statistics.faultReportsNotReported &+= 1 }
         }
     }
 

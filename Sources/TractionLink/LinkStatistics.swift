@@ -81,6 +81,12 @@ public struct LinkStatistics: Sendable, Hashable {
     public var reopens: UInt64 = 0
     /// FAULT_REPORT frames received.
     public var faultReports: UInt64 = 0
+    /// FAULT_REPORTs beyond `TableFaultNotice.maximumPerSecond` in a second:
+    /// counted and kept as `lastFaultReport`, not posted as events.
+    public var faultReportsNotReported: UInt64 = 0
+    /// Times the table was refused for a new reason (version mismatch, an
+    /// unsuitable declaration).
+    public var refusals: UInt64 = 0
     public var commandToTelemetryLatency = LatencyHistogram()
 
     public init() {}

@@ -20,7 +20,7 @@ import TractionWire
 ///
 /// Events (`nextEvent()`): the control thread drains them every tick and
 /// passes them to the engine; the link never decides what a loss means.
-public final class SerialTableLink: TareRequesting, LinkEventSource, Sendable {
+public final class SerialTableLink: TareRequesting, LinkEventSource, LinkHealthSource, Sendable {
     public let configuration: SerialTableLinkConfiguration
     private let mailbox = LinkMailbox()
     private let openStream: ByteStreamOpener
@@ -203,6 +203,52 @@ public final class SerialTableLink: TareRequesting, LinkEventSource, Sendable {
     public var ioThreadScheduling: String? { mailbox.state.withLock { $0.ioThreadScheduling } }
     /// The last FAULT_REPORT the table sent.
     public var lastFaultReport: FaultReport? { mailbox.state.withLock { $0.lastFaultReport } }
+
+    /// The counters of docs/wire-protocol.md section 12 and where the link
+    /// stands, for `status` and `device.info`. Takes the link's lock.
+    public var health: LinkHealth {
+        let (phase, statistics, report) = mailbox.state.withLock { ($0.phase, $0.statistics, $0.lastFaultReport) }
+        var health = LinkHealth(phase: Self.name(of: phase))
+        if case .refused(let error) = phase { health.refusal = error }
+        let decoder = statistics.decoder
+        health.framesDecoded = decoder.framesDecoded
+        health.crcErrors = decoder.crcErrors
+        health.malformedFrames = decoder.malformedFrames
+        health.oversizeFrames = decoder.oversizeFrames
+        health.otherVersionFrames = decoder.unsupportedVersionFrames
+        health.unknownTypeFrames = decoder.unknownTypeFrames
+        health.invalidPayloadFrames = decoder.invalidPayloadFrames
+        health.resynchronisations = decoder.resynchronisations
+        health.discardedBytes = decoder.discardedBytes
+        health.telemetryReceived = statistics.telemetryReceived
+        health.framesLost = statistics.framesLost
+        health.sequenceGaps = statistics.sequenceGaps
+        health.handshakes = statistics.handshakes
+        health.losses = statistics.losses
+        health.reopens = statistics.reopens
+        health.refusals = statistics.refusals
+        health.faultReports = statistics.faultReports
+        health.faultReportsNotReported = statistics.faultReportsNotReported
+        health.framesSent = statistics.framesSent
+        health.commandsSent = statistics.commandsSent
+        health.latencyP99 = statistics.commandToTelemetryLatency.quantile(0.99)
+        health.lastFaultReport = report.map {
+            TableFaultNotice(deviceTimeMicroseconds: $0.deviceTimeMicroseconds, activeFaults: $0.activeFaults,
+                             eventCode: $0.event.rawValue, eventName: $0.event.specificationName,
+                             detail: $0.detail, text: $0.text)
+        }
+        return health
+    }
+
+    private static func name(of phase: LinkPhase) -> String {
+        switch phase {
+        case .opening: "opening"
+        case .handshaking: "handshaking"
+        case .connected: "connected"
+        case .refused: "refused"
+        case .closed: "closed"
+        }
+    }
 
     /// Stops the I/O thread and closes the port. Waits for the thread, which
     /// notices within one poll interval (or one write timeout).

@@ -11,6 +11,11 @@ public struct SerialTableLinkConfiguration: Sendable, Hashable {
     public var lossSilence: Seconds
     /// Spacing of IDENTIFY_REQUESTs while no table answers (spec 9.1 step 1).
     public var handshakeRetryInterval: Seconds
+    /// Spacing of IDENTIFY_REQUESTs while the table is refused (another
+    /// protocol version, or a declaration that cannot meet a safety bound):
+    /// the host keeps asking, slowly, and takes the table back once it
+    /// answers in a form the host accepts (spec 9.1 step 3).
+    public var refusedRetryInterval: Seconds
     /// How long `identify()` waits for the first IDENTIFY_RESPONSE (spec 9.1).
     public var handshakeTimeout: Seconds
     /// Longest time the I/O thread waits in a read before it looks for a
@@ -34,12 +39,14 @@ public struct SerialTableLinkConfiguration: Sendable, Hashable {
 
     public init(lossSilence: Seconds = SerialTableLinkConfiguration.defaultLossSilence,
                 handshakeRetryInterval: Seconds = 0.100,
+                refusedRetryInterval: Seconds = 1.0,
                 handshakeTimeout: Seconds = 1.0,
                 ioPollInterval: Seconds = 0.001,
                 reopenInterval: Seconds = 0.100,
                 ioThreadFIFOPriority: Int32? = 70) {
         self.lossSilence = lossSilence
         self.handshakeRetryInterval = handshakeRetryInterval
+        self.refusedRetryInterval = refusedRetryInterval
         self.handshakeTimeout = handshakeTimeout
         self.ioPollInterval = ioPollInterval
         self.reopenInterval = reopenInterval
@@ -67,6 +74,7 @@ public struct SerialTableLinkConfiguration: Sendable, Hashable {
     /// Checks that the configuration can keep the H5 bound.
     public func validate() throws(Invalid) {
         for (field, value) in [("loss silence", lossSilence), ("handshake retry interval", handshakeRetryInterval),
+                               ("refused retry interval", refusedRetryInterval),
                                ("handshake timeout", handshakeTimeout), ("I/O poll interval", ioPollInterval),
                                ("reopen interval", reopenInterval)] where !(value.value > 0) {
             throw .notPositive(field: field, value: value)

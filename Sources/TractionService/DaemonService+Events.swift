@@ -73,13 +73,40 @@ extension DaemonService {
             (kind, detail, at) = ("link_lost", text, when)
             log("link LOST: \(text)")
         case .refused(let error, let when):
-            (kind, detail, at) = ("link_refused", "\(error)", when)
-            log("link REFUSED: \(error)")
+            let text = Self.refusalText(error)
+            (kind, detail, at) = ("link_refused", text, when)
+            log("link REFUSED: \(text)")
         case .transportFailed(let reason, let when):
             (kind, detail, at) = ("link_transport_failed", reason, when)
             log("link: the port failed: \(reason)")
+        case .faultReport(let notice, let when):
+            (kind, detail, at) = ("table_fault_report", notice.summary, when)
+            log("link: \(notice.summary)")
+            publishEvent(sink, at: at, kind: kind) {
+                $0.reason = detail
+                $0.tableEvent = notice.eventName
+                $0.detail = Double(notice.detail)
+                $0.activeFaults = Double(notice.activeFaults)
+            }
+            return
         }
         publishEvent(sink, at: at, kind: kind) { $0.reason = detail }
+    }
+
+    /// A refusal in words a clinician can act on: what is wrong, that no
+    /// treatment runs until it is put right, and that the daemon takes the
+    /// table back by itself once it answers acceptably.
+    static func refusalText(_ error: TableLinkError) -> String {
+        let what: String
+        switch error {
+        case .protocolVersionMismatch(let host, let table):
+            what = "the table speaks wire protocol version \(table), this tractiond speaks \(host); "
+                + "update the table's firmware or tractiond so that they match"
+        default:
+            what = error.description
+        }
+        return "\(what). No treatment is possible meanwhile; the table is asked again every second "
+            + "and taken back as soon as it answers acceptably"
     }
 
     func report(_ event: SafetyEvent, sink: NotificationSink?) {
@@ -99,6 +126,7 @@ extension DaemonService {
                 $0.by = who
             }
         case .alarmRaised(let code, let at):
+            if code == .telemetryStale { stalePeriods &+= 1 }
             log("ALARM \(code.symbol) (\(code.priority)): \(code.message)")
             alarms[code] = TrackedAlarm(present: true, acknowledged: false, raisedAt: clock.text(at))
             if let index = session?.recordIndex {

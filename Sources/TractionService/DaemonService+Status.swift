@@ -63,7 +63,40 @@ extension DaemonService {
                              overruns: thread?.overruns ?? snapshot.overruns),
             daemon: DaemonStatus(version: configuration.daemonVersion, uptimeS: clock.seconds(MonotonicClock.now()),
                                  clients: clients),
-            recordsProblem: recordsProblem)
+            recordsProblem: recordsProblem, link: linkHealth())
+    }
+
+    /// The serial link's phase and counters (nil for the simulated table),
+    /// with the stale periods the safety kernel saw.
+    func linkHealth() -> LinkHealthStatus? {
+        guard let source = configuration.linkHealth else { return nil }
+        let health = source.health
+        var status = LinkHealthStatus(phase: health.phase)
+        status.refusal = health.refusal.map(Self.refusalText)
+        status.framesDecoded = health.framesDecoded
+        status.crcErrors = health.crcErrors
+        status.malformedFrames = health.malformedFrames
+        status.oversizeFrames = health.oversizeFrames
+        status.otherVersionFrames = health.otherVersionFrames
+        status.unknownTypeFrames = health.unknownTypeFrames
+        status.invalidPayloadFrames = health.invalidPayloadFrames
+        status.resynchronisations = health.resynchronisations
+        status.discardedBytes = health.discardedBytes
+        status.telemetryReceived = health.telemetryReceived
+        status.framesLost = health.framesLost
+        status.sequenceGaps = health.sequenceGaps
+        status.stalePeriods = stalePeriods
+        status.losses = health.losses
+        status.handshakes = health.handshakes
+        status.refusals = health.refusals
+        status.reopens = health.reopens
+        status.faultReports = health.faultReports
+        status.faultReportsNotReported = health.faultReportsNotReported
+        status.framesSent = health.framesSent
+        status.commandsSent = health.commandsSent
+        status.latencyP99Ms = health.latencyP99.map { ($0.milliseconds * 1000).rounded() / 1000 }
+        status.lastFaultReport = health.lastFaultReport?.summary
+        return status
     }
 
     /// `status` as a JSON tree, built directly: it is the method clients
@@ -128,6 +161,7 @@ extension DaemonService {
                                "clients": number(Double(result.daemon.clients))]),
         ]
         if let problem = result.recordsProblem { members["records_problem"] = .string(problem) }
+        if let link = result.link { members["link"] = link.json }
         return .object(members)
     }
 
@@ -141,7 +175,14 @@ extension DaemonService {
                 AxisInfo(axis: $0.axis.rawValue, minDeg: $0.minimum.value, maxDeg: $0.maximum.value,
                          maxRateDegPerS: $0.maximumRate.value)
             },
-            link: configuration.link, simulated: identity.simulated)
+            link: linkInfo(), simulated: identity.simulated)
+    }
+
+    /// How the daemon reaches the table, with the link's health at this moment.
+    func linkInfo() -> LinkInfo {
+        var link = configuration.link
+        link.health = linkHealth()
+        return link
     }
 
     func programsList() -> ProgramsListResult {

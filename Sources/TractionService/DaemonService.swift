@@ -38,6 +38,8 @@ public final class DaemonService {
     var alarms: [AlarmCode: TrackedAlarm] = [:]
     var statistics = LoopStatistics()
     var lastSessionEnd: String?
+    /// TELEMETRY_STALE onsets since the daemon started (`status.link`).
+    var stalePeriods: UInt64 = 0
 
     /// The marker is on disk for a session that has not yet released.
     var markerPending = false

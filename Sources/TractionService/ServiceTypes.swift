@@ -110,10 +110,13 @@ public struct DaemonServiceConfiguration: Sendable {
     public var realtimeDegraded: Bool
     /// A request the control loop has not answered within this is TIMEOUT.
     public var replyTimeout: Seconds
+    /// The serial link, for its phase and counters in `status` and
+    /// `device.info`; nil for the simulated table.
+    public var linkHealth: (any LinkHealthSource)?
 
     public init(programDirectories: [String], stateDirectory: String?, daemonVersion: String, link: LinkInfo,
                 loopRateHz: Double, maxMessageBytes: Int = 65_536, realtime: String = "unknown",
-                realtimeDegraded: Bool = true, replyTimeout: Seconds = 1) {
+                realtimeDegraded: Bool = true, replyTimeout: Seconds = 1, linkHealth: (any LinkHealthSource)? = nil) {
         self.programDirectories = programDirectories
         self.stateDirectory = stateDirectory
         self.daemonVersion = daemonVersion
@@ -123,5 +126,6 @@ public struct DaemonServiceConfiguration: Sendable {
         self.realtime = realtime
         self.realtimeDegraded = realtimeDegraded
         self.replyTimeout = replyTimeout
+        self.linkHealth = linkHealth
     }
 }

@@ -15,6 +15,18 @@ public enum FaultEvent: UInt8, Sendable, Hashable, CaseIterable {
     case unsupportedVersion = 5
     /// An intact frame of an undefined type arrived. `detail` = its type code.
     case unknownMessageType = 6
+
+    /// The event's name in docs/wire-protocol.md 11.3.
+    public var specificationName: String {
+        switch self {
+        case .faultRaised: "fault_raised"
+        case .faultCleared: "fault_cleared"
+        case .leaseExpired: "lease_expired"
+        case .messageRejected: "message_rejected"
+        case .unsupportedVersion: "unsupported_version"
+        case .unknownMessageType: "unknown_message_type"
+        }
+    }
 }
 
 /// FAULT_REPORT (0x20), table -> host, 17 + text bytes.

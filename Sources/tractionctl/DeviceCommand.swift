@@ -41,6 +41,11 @@ extension DeviceCommand {
             default: "\(info.link.kind) \(info.link.path ?? "?")\(info.link.baud.map { " at \($0) bit/s" } ?? "")"
             }
             print(StatusText.field("Link", link))
+            if let health = info.link.health {
+                for (index, line) in LinkText.details(health, style: .current).enumerated() {
+                    print(StatusText.field(index == 0 ? "Health" : "", line))
+                }
+            }
         }
     }
 
@@ -99,5 +104,47 @@ extension DeviceCommand {
             if let product = port.usbProductID { members["usb_product_id"] = .number(Double(product)) }
             return .object(members)
         }
+    }
+}
+
+
+/// A serial link's health for people (`status`, `device info`).
+enum LinkText {
+    /// One line: the phase (or why the table is refused) and the counters
+    /// that mean trouble.
+    static func summary(_ health: LinkHealthStatus, style: Style) -> String {
+        if health.phase == "refused" {
+            return style.red("REFUSED: \(health.refusal ?? "no reason given")")
+        }
+        let trouble = "\(count(health.crcErrors, "CRC error")), \(health.framesLost) frames lost, "
+            + "\(count(health.stalePeriods, "stale period")), \(count(health.losses, "loss", plural: "losses"))"
+        let phase = health.phase == "connected" ? health.phase : style.yellow(health.phase)
+        return "\(phase); \(trouble)"
+    }
+
+    static func count(_ value: UInt64, _ noun: String, plural: String? = nil) -> String {
+        "\(value) \(value == 1 ? noun : plural ?? noun + "s")"
+    }
+
+    /// Every counter of docs/wire-protocol.md section 12, a few a line.
+    static func details(_ health: LinkHealthStatus, style: Style) -> [String] {
+        var lines = [summary(health, style: style)]
+        lines.append("received \(health.framesDecoded) frames (\(health.telemetryReceived) telemetry), "
+            + "sent \(health.framesSent) (\(health.commandsSent) commands)")
+        lines.append("\(health.malformedFrames) malformed, \(health.oversizeFrames) oversize, "
+            + "\(health.otherVersionFrames) of another version, \(health.unknownTypeFrames) of unknown type, "
+            + "\(health.invalidPayloadFrames) with an invalid payload")
+        lines.append("\(health.resynchronisations) resynchronisations (\(health.discardedBytes) bytes discarded), "
+            + "\(health.sequenceGaps) sequence gaps")
+        lines.append("\(count(health.handshakes, "handshake")), \(count(health.refusals, "refusal")), "
+            + "\(count(health.reopens, "port reopen"))")
+        var faults = count(health.faultReports, "fault report")
+        if health.faultReportsNotReported > 0 { faults += " (\(health.faultReportsNotReported) beyond 10 a second, counted only)" }
+        if let last = health.lastFaultReport { faults += "; last: \(last)" }
+        lines.append(faults)
+        if let p99 = health.latencyP99Ms {
+            lines.append("command to telemetry: p99 \(DisplayMassUnit.number(p99, decimals: 2)) ms")
+        }
+        return lines
     }
 }

@@ -55,6 +55,7 @@ enum StatusText {
                 + "\(interrupted.startedAt), found at the daemon's restart \(interrupted.detectedAt)")))
         }
         if let problem = status.recordsProblem { lines.append(field("Records", style.red(problem))) }
+        if let link = status.link { lines.append(field("Link", LinkText.summary(link, style: style))) }
         let loop = status.loop
         lines.append(field("Loop", "\(DisplayMassUnit.number(loop.rateHz, decimals: 0)) Hz, \(loop.realtime)"
             + "\(loop.degraded ? style.yellow(" (DEGRADED)") : ""); p99 lateness "

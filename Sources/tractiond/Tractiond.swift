@@ -196,7 +196,8 @@ struct Tractiond: ParsableCommand {
                 link: serial == nil ? LinkInfo(kind: "simulated", seed: seed)
                     : LinkInfo(kind: "serial", path: devicePath, baud: baudRate), loopRateHz: rate,
                 maxMessageBytes: running.socket.maxMessageBytes, realtime: mode,
-                realtimeDegraded: runtime.controlThread?.realtimeMode?.isDegraded ?? true),
+                realtimeDegraded: runtime.controlThread?.realtimeMode?.isDegraded ?? true,
+                linkHealth: serial?.link),
             log: { log(prefix + $0) },
             reload: configurationFile.map { file in
                 { [self] in reload(file: file, running: running, simulationGroup: simulationGroup) }

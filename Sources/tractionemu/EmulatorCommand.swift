@@ -27,6 +27,10 @@ enum EmulatorCommand: Sendable, Hashable {
     case powerLoss(Seconds)
     /// The patient coughs; the muscle force peaks at this value.
     case cough(peak: Newtons)
+    /// From now on the table speaks this protocol version (a firmware
+    /// update under the host's feet): its frames carry it, and host frames
+    /// of another version other than IDENTIFY_REQUEST are ignored.
+    case protocolVersion(UInt8)
     case status
 
     /// Why a line was not understood; the text is sent back after "error: ".
@@ -40,7 +44,7 @@ enum EmulatorCommand: Sendable, Hashable {
 
     static let usage = "drop N | corrupt RATE | delay MS | stall | unstall | stuck-sensor on|off | sensor-offset N "
         + "| drive-fault on|off | release-stall on|off | patient-switch a|b|both|off | estop on|off | harness open|closed "
-        + "| power-loss MS | cough N | status"
+        + "| power-loss MS | cough N | protocol-version N | status"
 
     init(parsing line: String) throws(ParseError) {
         let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
@@ -101,6 +105,7 @@ enum EmulatorCommand: Sendable, Hashable {
             }
         case "power-loss": self = .powerLoss(.milliseconds(try number(1...Self.longestDuration.milliseconds, unit: "ms")))
         case "cough": self = .cough(peak: Newtons(try number(0...1_000, unit: "N")))
+        case "protocol-version": self = .protocolVersion(UInt8(try number(1...255, unit: "the version byte")))
         case "status": try none(); self = .status
         default: throw ParseError(description: "unknown command '\(verb)'; commands: \(Self.usage)")
         }

@@ -45,6 +45,10 @@ final class TableEmulator {
     private var outgoing: OutgoingFrames
     private var pendingSchedule: [ScheduledEmulatorCommand]
 
+    /// The version this table speaks now (`--protocol-version`, then the
+    /// `protocol-version` command).
+    private var protocolVersion: UInt8
+    private var lastUnsupportedVersionReportAt: MonotonicInstant?
     /// Answered an IDENTIFY_REQUEST since power-up (spec 9.1 step 5).
     private var identified = false
     private var stalled = false
@@ -61,6 +65,7 @@ final class TableEmulator {
 
     init(settings: Settings, port: PseudoTerminal, control: ControlChannel?) throws(WireEncodingError) {
         self.settings = settings
+        self.protocolVersion = settings.protocolVersion
         self.port = port
         self.control = control
         started = MonotonicClock.now()
@@ -129,6 +134,20 @@ final class TableEmulator {
     }
 
     private func handle(_ frame: DecodedFrame, at now: MonotonicInstant) {
+        // A table of another version ignores the host's other frames and
+        // says so, at most once a second (spec 9.1 step 4).
+        guard protocolVersion == WireFormat.protocolVersion || frame.message.type == .identifyRequest else {
+            commandsRejected &+= frame.message.type == .command ? 1 : 0
+            if lastUnsupportedVersionReportAt.map({ now - $0 >= 1 }) ?? true {
+                lastUnsupportedVersionReportAt = now
+                send(.faultReport(FaultReport(
+                    deviceTimeMicroseconds: UInt64(max(0, (now - started).value) * 1e6), activeFaults: 0,
+                    event: .unsupportedVersion,
+                    detail: UInt32(WireFormat.protocolVersion) | UInt32(frame.message.type.rawValue) << 8,
+                    text: "")), at: now)
+            }
+            return
+        }
         switch frame.message {
         case .identifyRequest:
             answerIdentify(at: now)
@@ -163,13 +182,13 @@ final class TableEmulator {
         hostSequence.reset()
         identified = true
         send(.identifyResponse(identity), at: now)
-        log("identified to the host (protocol version \(settings.protocolVersion))")
+        log("identified to the host (protocol version \(protocolVersion))")
     }
 
     // MARK: Sending
 
     private func send(_ message: WireMessage, at now: MonotonicInstant) {
-        guard let frame = try? FrameEncoder.frame(message, sequence: tableSequence, version: settings.protocolVersion) else {
+        guard let frame = try? FrameEncoder.frame(message, sequence: tableSequence, version: protocolVersion) else {
             log("cannot encode \(message.type); not sent")
             return
         }
@@ -222,10 +241,14 @@ final class TableEmulator {
     private func reportFaultChanges(_ faults: DriveFaults, at now: MonotonicInstant) {
         let others = DriveFaults(rawValue: faults.rawValue & ~DriveFaults.leaseExpired.rawValue)
         guard others != lastReportedFaults else { return }
-        let event: FaultEvent = others.rawValue & ~lastReportedFaults.rawValue != 0 ? .faultRaised : .faultCleared
+        let raised = others.rawValue & ~lastReportedFaults.rawValue
+        let cleared = lastReportedFaults.rawValue & ~others.rawValue
+        let event: FaultEvent = raised != 0 ? .faultRaised : .faultCleared
         lastReportedFaults = others
+        // The detail is the bits that changed that way (spec 11.3).
         send(.faultReport(FaultReport(deviceTimeMicroseconds: UInt64(max(0, (now - started).value) * 1e6),
-                                      activeFaults: faults.rawValue, event: event, detail: 0,
+                                      activeFaults: faults.rawValue, event: event,
+                                      detail: UInt32(raised != 0 ? raised : cleared),
                                       text: "drive faults 0x\(String(faults.rawValue, radix: 16))")), at: now)
     }
 
@@ -277,6 +300,7 @@ final class TableEmulator {
             powerReturnsAt = now + duration
             outgoing.discardDelayed()
         case .cough(let peak): plant.injectCough(peak: peak)
+        case .protocolVersion(let version): protocolVersion = version
         case .status: return status(at: now)
         }
         return "ok"
@@ -306,6 +330,7 @@ final class TableEmulator {
             ("drive_enabled", sample.driveEnabled ? "1" : "0"),
             ("force_n", String(Int(saturatingRounded: plant.trueCableForce.value))),
             ("load_cell_n", String(Int(saturatingRounded: sample.loadCellForce.value))),
+            ("protocol_version", String(protocolVersion)),
         ]
         return "ok " + fields.map { "\($0.0)=\($0.1)" }.joined(separator: " ")
     }

@@ -66,7 +66,7 @@ final class SessionDriver: Sendable {
                     case .connected: engine.linkConnected(at: now, into: &log)
                     case .handshakeDone: engine.handshakeDone(at: now, into: &log)
                     case .lost: engine.linkLost(at: now, into: &log)
-                    case .refused, .transportFailed: break
+                    case .refused, .transportFailed, .faultReport: break
                     }
                     shared.withLock { $0.linkEvents.append(ObservedLinkEvent(event: event, takenAt: now)) }
                 }

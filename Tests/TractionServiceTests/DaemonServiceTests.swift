@@ -244,6 +244,69 @@ struct DaemonServiceTests {
         #expect(rig.sink.events("link_handshake_done").first?["reason"] == .string("table \(identity.serialNumber)"))
         #expect(rig.sink.events("link_transport_failed").first?["reason"] == "EIO")
         #expect(rig.log.contains("link LOST: no valid telemetry for 41 ms"))
+
+        // A refusal reads as what to do, not as a Swift value.
+        rig.service.report(.link(.refused(.protocolVersionMismatch(host: 1, table: 2), at: .seconds(5))), sink: rig.sink)
+        let refusal = try #require(rig.sink.events("link_refused").first?["reason"]?.stringValue)
+        #expect(refusal.hasPrefix("the table speaks wire protocol version 2, this tractiond speaks 1; "
+            + "update the table's firmware or tractiond so that they match. No treatment is possible meanwhile"))
+        #expect(!refusal.contains("protocolVersionMismatch"))
+        #expect(rig.log.contains("link REFUSED: " + refusal))
+
+        // A FAULT_REPORT: logged, and published with its fields.
+        let notice = TableFaultNotice(deviceTimeMicroseconds: 5, activeFaults: 0x41, eventCode: 3,
+                                      eventName: "lease_expired", detail: 812, text: "lease")
+        rig.service.report(.link(.faultReport(notice, at: .seconds(6))), sink: rig.sink)
+        let event = try #require(rig.sink.events("table_fault_report").first)
+        #expect(event["table_event"] == "lease_expired")
+        #expect(event["detail"]?.numberValue == 812)
+        #expect(event["active_faults"]?.numberValue == 0x41)
+        #expect(event["reason"]?.stringValue == notice.summary)
+        #expect(notice.summary == "table reported lease_expired after command 812; active: overcurrent, lease expired; \"lease\"")
+        #expect(rig.log.contains("link: " + notice.summary))
+    }
+
+    /// A serial link's health in `status` and `device.info`, with the
+    /// stale periods the kernel saw; the hand-built status tree and the
+    /// Codable one agree. (The real serial link behind it is exercised by
+    /// TractionLinkTests and, end to end, by TractiondEmulatorLinkTests.)
+    @Test func theLinksHealthIsInStatusAndDeviceInfo() throws {
+        final class Counters: LinkHealthSource {
+            var health: LinkHealth {
+                var health = LinkHealth(phase: "refused")
+                health.refusal = .protocolVersionMismatch(host: 1, table: 3)
+                health.crcErrors = 3
+                health.framesLost = 7
+                health.telemetryReceived = 12_345
+                health.latencyP99 = 0.00125
+                health.lastFaultReport = TableFaultNotice(deviceTimeMicroseconds: 1, activeFaults: 0, eventCode: 6,
+                                                          eventName: "unknown_message_type", detail: 0x77, text: "")
+                return health
+            }
+        }
+        let rig = try ServiceRig(linkHealth: Counters())
+        #expect(rig.waitForState("ready"))
+        rig.service.report(.safety(.alarmRaised(.telemetryStale, at: .seconds(1))), sink: nil)
+        rig.service.report(.safety(.alarmRaised(.telemetryStale, at: .seconds(2))), sink: nil)
+        let typed = rig.service.status(clients: 1)
+        let link = try #require(typed.link)
+        #expect(link.phase == "refused")
+        #expect(link.crcErrors == 3 && link.framesLost == 7 && link.telemetryReceived == 12_345)
+        #expect(link.stalePeriods == 2)
+        #expect(link.latencyP99Ms == 1.25)
+        #expect(link.lastFaultReport == "table reported unknown_message_type: message type 0x77; no drive fault active")
+        #expect(try ControlJSON.decode(DaemonService.json(typed), as: StatusResult.self) == typed)
+        #expect(DaemonService.json(typed)["link"] == ControlJSON.value(link))
+        let status = try rig.result(.status)
+        #expect(status["link"]?["crc_errors"]?.numberValue == 3)
+        #expect(status["link"]?["refusal"]?.stringValue?.hasPrefix("the table speaks wire protocol version 3, this tractiond speaks 1") == true)
+        let info = try rig.result(.deviceInfo)
+        #expect(info["link"]?["kind"] == "simulated")
+        #expect(info["link"]?["health"]?["frames_lost"]?.numberValue == 7)
+        // Without a serial link there is no link member.
+        let simulated = try ServiceRig()
+        #expect(simulated.service.status(clients: 0).link == nil)
+        #expect(try simulated.result(.status)["link"] == nil)
     }
 
     @Test func programsAreListedFirstDirectoryWinsAndShown() throws {

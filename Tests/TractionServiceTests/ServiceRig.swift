@@ -44,7 +44,8 @@ final class ServiceRig {
 
     init(stateDirectory: String? = nil, programDirectories: [String] = [ServiceRig.programs],
          prepare: (inout TablePlant) -> Void = { _ in }, startLoop: Bool = true,
-         reload: (() -> Result<ServiceReload, ControlError>)? = nil) throws {
+         reload: (() -> Result<ServiceReload, ControlError>)? = nil,
+         linkHealth: (any LinkHealthSource)? = nil) throws {
         let directory = stateDirectory ?? Self.temporaryDirectory()
         self.stateDirectory = directory
         let plant = PlantConfiguration(seed: 4, disturbances: .none)
@@ -59,7 +60,7 @@ final class ServiceRig {
             runtime: runtime, engineConfiguration: engineConfiguration,
             configuration: DaemonServiceConfiguration(
                 programDirectories: programDirectories, stateDirectory: directory, daemonVersion: "test",
-                link: LinkInfo(kind: "simulated", seed: 4), loopRateHz: ServiceRig.rate),
+                link: LinkInfo(kind: "simulated", seed: 4), loopRateHz: ServiceRig.rate, linkHealth: linkHealth),
             log: { box.lines.append($0) }, reload: reload)
         self.box = box
         if startLoop { try runtime.start(configuration: ControlLoopConfiguration(rateHertz: ServiceRig.rate, realtime: .none)) }

@@ -476,6 +476,100 @@ struct TractiondEmulatorRestartTests {
     }
 }
 
+/// Issue 14, item 5, against the real emulator on a pty: a table whose
+/// firmware changes version under a running daemon is refused in words, is
+/// sent no command while refused, and is taken back by itself once it speaks
+/// the host's version again; the link's counters and the table's
+/// FAULT_REPORTs reach `status`, `device.info`, `tractionctl` and the log.
+@Suite("tractiond and the emulator's link", .serialized)
+struct TractiondEmulatorLinkTests {
+    let sockets = TractiondSocketTests()
+
+    @Test func aVersionChangeAfterStartIsRefusedThenRecoveredAndTheLinkIsVisible() throws {
+        let directory = TractiondSocketTests.temporaryDirectory()
+        let linkPath = directory + "/table"
+        let control = directory + "/emulator.sock"
+        let emulator = Process()
+        emulator.executableURL = TractiondSimulateTests.executable.deletingLastPathComponent()
+            .appendingPathComponent("tractionemu")
+        emulator.arguments = ["--link", linkPath, "--control", control, "--fifo-priority", "0"]
+        emulator.standardOutput = FileHandle.nullDevice
+        emulator.standardError = FileHandle.nullDevice
+        try emulator.run()
+        defer { if emulator.isRunning { emulator.terminate(); emulator.waitUntilExit() } }
+        func waitUntil(_ seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
+            let deadline = Date().addingTimeInterval(seconds)
+            while Date() < deadline {
+                if try condition() { return true }
+                usleep(50_000)
+            }
+            return try condition()
+        }
+        #expect(waitUntil(10) { emulatorField("force_n", control: control) != nil }, "the emulator's control socket")
+
+        let (daemon, output) = try sockets.launchDaemon(directory: directory, table: ["--device", linkPath])
+        defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
+        let client = try ControlClient(path: directory + "/control.sock")
+        #expect(try sockets.waitForState(client, "ready"), "\(output.value)")
+        func link() throws -> [String: Any] { try client.result("status")["link"] as? [String: Any] ?? [:] }
+        func ctl(_ arguments: [String]) throws -> String {
+            try TractionctlRunner.run(arguments + ["--socket", directory + "/control.sock"]).standardOutput
+        }
+
+        // Connected: the counters of wire-protocol section 12 are there.
+        let healthy = try link()
+        #expect(healthy["phase"] as? String == "connected")
+        #expect((healthy["telemetry_received"] as? Double ?? 0) > 0)
+        #expect(healthy["crc_errors"] as? Double == 0)
+        #expect(healthy["handshakes"] as? Double == 1)
+        let deviceInfo = try client.result("device.info")
+        #expect(((deviceInfo["link"] as? [String: Any])?["health"] as? [String: Any])?["phase"] as? String == "connected")
+        let info = try ctl(["device", "info"])
+        #expect(info.contains("Health      connected; 0 CRC errors"), "\(info)")
+        #expect(info.contains("1 handshake, 0 refusals"), "\(info)")
+
+        func identifications() -> Int { output.value.components(separatedBy: " identified (firmware ").count - 1 }
+        let identifiedBefore = identifications()
+        // The firmware changes to version 7 under the running daemon.
+        #expect(emulatorReply("protocol-version 7", control: control) == "ok")
+        #expect(try waitUntil(5) { try link()["phase"] as? String == "refused" }, "\(output.value)")
+        let refused = try link()
+        let reason = refused["refusal"] as? String ?? ""
+        #expect(reason.contains("the table speaks wire protocol version 7, this tractiond speaks 1"), "\(reason)")
+        #expect(reason.contains("asked again every second"), "\(reason)")
+        #expect(output.value.contains("link REFUSED: the table speaks wire protocol version 7"), "\(output.value)")
+        #expect(!output.value.contains("protocolVersionMismatch"), "no Swift enum in the log")
+        #expect(try ctl(["status"]).contains("Link        REFUSED: the table speaks wire protocol version 7"))
+        // While refused the table hears no command.
+        func commandsHeard() -> Int {
+            (Int(emulatorField("commands_accepted", control: control) ?? "") ?? -1)
+                + (Int(emulatorField("commands_rejected", control: control) ?? "") ?? -1)
+        }
+        usleep(200_000)
+        let before = commandsHeard()
+        usleep(1_500_000)
+        #expect(commandsHeard() == before, "a refused table was sent commands")
+        #expect(try link()["refusals"] as? Double == 1, "one refusal event for one reason, however many retries")
+
+        // The firmware is put back: the daemon takes the table back by itself.
+        #expect(emulatorReply("protocol-version 1", control: control) == "ok")
+        #expect(try waitUntil(10) { try link()["phase"] as? String == "connected" }, "\(output.value)")
+        #expect(try sockets.waitForState(client, "ready", upTo: 15), "\(output.value)")
+        #expect(try link()["handshakes"] as? Double == 2)
+        #expect(identifications() == identifiedBefore + 1, "\(output.value)")
+
+        // A FAULT_REPORT is logged with its meaning, and shown.
+        #expect(emulatorReply("drive-fault on", control: control) == "ok")
+        #expect(waitUntil(5) { output.value.contains("link: table reported fault_raised: faults raised overcurrent") },
+                "\(output.value)")
+        #expect(try waitUntil(5) { (try link()["fault_reports"] as? Double ?? 0) >= 1 })
+        #expect(try ctl(["device", "info"]).contains("last: table reported fault_raised: faults raised overcurrent"))
+        #expect(emulatorReply("drive-fault off", control: control) == "ok")
+        kill(daemon.processIdentifier, SIGTERM)
+        daemon.waitUntilExit()
+    }
+}
+
 /// `tractiond --check-config`: no table, no socket, just the file.
 @Suite("tractiond --check-config")
 struct TractiondCheckConfigTests {
