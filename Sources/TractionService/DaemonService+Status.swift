@@ -101,6 +101,7 @@ extension DaemonService {
                 "table_lease_expired": .bool(found.tableLeaseExpired),
             ]
             if let tension = found.tensionAtStartN { members["tension_at_start_n"] = number(tension) }
+            if let lastAlive = found.lastAliveAt { members["last_alive_at"] = .string(lastAlive) }
             interrupted = .object(members)
         }
         let alarms: [JSONValue] = result.alarms.map { alarm in

@@ -39,8 +39,13 @@ public final class DaemonService {
     var statistics = LoopStatistics()
     var lastSessionEnd: String?
 
-    /// The marker is on disk for a session that has not yet released.
+    /// Writes and removes the marker off the service thread; nil without a state directory.
+    let markerWriter: SessionMarkerWriter?
+    /// The marker is (or is being put) on disk for a session that has not yet released.
     var markerPending = false
+    /// The session runs and its marker is rewritten as it goes.
+    var markerLive = false
+    var lastMarkerRewrite = MonotonicInstant.origin
     /// The session has ended; the marker goes once the force is released.
     var awaitingRelease = false
     var interrupted: InterruptedSession?
@@ -100,6 +105,7 @@ public final class DaemonService {
         self.log = log
         self.reload = reload
         self.clock = WallClock(startedAt: startedAt)
+        self.markerWriter = configuration.stateDirectory.map { SessionMarkerWriter(directory: $0) }
         checkForInterruptedSession()
     }
 
@@ -217,13 +223,18 @@ public final class DaemonService {
         while let snapshot = runtime.telemetry.pop() {
             newest = snapshot
             if let index = session?.recordIndex, snapshot.state.isSessionState || snapshot.state == .releasing {
-                records.update(index) { $0.peakMeasured = max($0.peakMeasured, snapshot.measuredForce.value) }
+                records.update(index) {
+                    $0.peakMeasured = max($0.peakMeasured, snapshot.measuredForce.value)
+                    if snapshot.phaseIndex >= 0 { $0.lastPhase = snapshot.phaseIndex + 1 }
+                    if let activity = snapshot.activity { $0.lastActivity = activity.rawValue }
+                }
             }
             if let sink { publishTelemetry(snapshot, to: sink) }
         }
         timeOutStaleRequests(now: now)
         let snapshot = newest ?? runtime.snapshot
         if snapshot.ticks > 0 { reconcile(snapshot, sink: sink) }
+        keepMarker(now: now)
         if !readyAnnounced && snapshot.state == .ready {
             readyAnnounced = true
             onReady?()

@@ -317,23 +317,45 @@ struct TractiondSocketTests {
         #expect(measured <= 15, "exited at \(measured) N")
     }
 
+    /// Item 9 of issue 13: the record of a session whose daemon was killed
+    /// (SIGKILL, so nothing could be written at the end) carries the
+    /// session's own peak, last phase, actions and last-alive time from the
+    /// marker.
     @Test func aDaemonKilledMidSessionReportsTheInterruptedSessionAfterItsRestart() throws {
         let directory = Self.temporaryDirectory()
+        let markerPath = directory + "/state/session.json"
+        func marker() -> [String: Any]? {
+            guard let data = FileManager.default.contents(atPath: markerPath) else { return nil }
+            return try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        }
         let (first, firstOutput) = try launchDaemon(directory: directory)
         defer { if first.isRunning { kill(first.processIdentifier, SIGKILL) } }
+        var highestSeen = 0.0
+        var lastAliveBeforeKill = ""
         do {
             let client = try ControlClient(path: directory + "/control.sock")
             #expect(try waitForState(client, "ready"), "\(firstOutput.value)")
             _ = try client.result("session.arm", Self.demo)
             _ = try client.result("session.start", ["confirm": false])
-            let deadline = Date().addingTimeInterval(30)
+            var deadline = Date().addingTimeInterval(30)
             while Date() < deadline {
                 let force = (try client.result("status")["force"] as? [String: Any])?["measured_n"] as? Double ?? 0
-                if force > 30 { break }
+                highestSeen = max(highestSeen, force)
+                if force > 60 { break }
                 usleep(100_000)
             }
+            _ = try client.result("session.pause")
+            _ = try client.result("session.resume")
+            // Wait for a periodic rewrite after the actions, then kill.
+            let afterActions = marker()?["last_alive_at"] as? String ?? ""
+            deadline = Date().addingTimeInterval(10)
+            while Date() < deadline, (marker()?["last_alive_at"] as? String ?? "") <= afterActions { usleep(100_000) }
+            lastAliveBeforeKill = marker()?["last_alive_at"] as? String ?? ""
         }
-        #expect(FileManager.default.fileExists(atPath: directory + "/state/session.json"))
+        #expect(!lastAliveBeforeKill.isEmpty, "the marker is rewritten while the session runs")
+        let markerPeak = marker()?["peak_measured_n"] as? Double ?? 0
+        #expect(markerPeak > 60, "the running peak is in the marker: \(marker() ?? [:])")
+        let killedAt = WallClockText.now()
         kill(first.processIdentifier, SIGKILL)
         first.waitUntilExit()
 
@@ -348,11 +370,35 @@ struct TractiondSocketTests {
         #expect(try waitForState(client, "ready"))
         let force = (try client.result("status")["force"] as? [String: Any])?["measured_n"] as? Double ?? 99
         #expect(abs(force) < 15, "the restarted table holds no tension")
+
         let sessions = try client.result("records.list")["sessions"] as? [[String: Any]] ?? []
-        #expect(sessions.first?["end_reason"] as? String == "interrupted")
+        let record = try #require(sessions.first)
+        #expect(record["end_reason"] as? String == "interrupted")
+        let peak = record["peak_measured_n"] as? Double ?? 0
+        #expect(peak >= markerPeak && peak >= highestSeen - 1, "the session's peak, not the \(force) N at the restart")
+        #expect(record["last_phase"] as? Int == 1)
+        let methods = (record["actions"] as? [[String: Any]] ?? []).compactMap { $0["method"] as? String }
+        #expect(methods == ["session.arm", "session.start", "session.pause", "session.resume"])
+        let endedAt = record["ended_at"] as? String ?? ""
+        let detectedAt = interrupted?["detected_at"] as? String ?? ""
+        #expect(endedAt >= lastAliveBeforeKill && endedAt <= killedAt,
+                "ended when last known alive (\(endedAt)), not at the restart (\(detectedAt))")
+        #expect(endedAt < detectedAt)
+
         kill(second.processIdentifier, SIGTERM)
         second.waitUntilExit()
         #expect(second.terminationStatus == 0)
+    }
+}
+
+/// The wall clock as the daemon writes it (RFC 3339, UTC, milliseconds), so
+/// that its times compare with the daemon's as strings.
+enum WallClockText {
+    static func now() -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        return formatter.string(from: Date())
     }
 }
 
