@@ -127,6 +127,15 @@ public protocol ControlRequestHandler: AnyObject {
     /// Called on the service thread at least every `serviceInterval`: drain
     /// the control loop's queues, call pending `respond`s, `publish`.
     func serviceTick(server: ControlServer)
+
+    /// Notifications a client gets right after the answer to a `subscribe`
+    /// that includes `topics`: what was published before it could subscribe
+    /// and still holds (docs/control-protocol.md, section 7).
+    func notificationsForNewSubscriber(topics: Set<Topic>) -> [(method: String, params: JSONValue)]
+}
+
+extension ControlRequestHandler {
+    public func notificationsForNewSubscriber(topics: Set<Topic>) -> [(method: String, params: JSONValue)] { [] }
 }
 
 /// Why the server could not start. Each names the path and the check that failed.

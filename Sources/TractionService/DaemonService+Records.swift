@@ -200,9 +200,11 @@ extension DaemonService {
             log("interrupted session: tension at restart \(Int(saturatingRounded: tension.value)) N; "
                 + (tension < engineConfiguration.safety.slackForce ? "the cable is slack"
                    : "the self-test fails and the fault state releases it under control before any new session"))
-            sink?.publish(.events, method: NotificationMethod.event, params: ControlJSON.value(EventNotification(
+            let event = ControlJSON.value(EventNotification(
                 tS: clock.seconds(snapshot.at), at: clock.text(snapshot.at), kind: "interrupted_session",
-                interrupted: found)))
+                interrupted: found))
+            interruptedEvent = event
+            sink?.publish(.events, method: NotificationMethod.event, params: event)
         }
         guard markerMayGo(snapshot) else { return }
         markerWriter?.submit(.remove)
@@ -217,6 +219,15 @@ extension DaemonService {
             && !snapshot.state.isSessionState && snapshot.state != .releasing && snapshot.state != .selfTest
             && snapshot.state != .offline && snapshot.state != .connecting
             && snapshot.measuredForce < engineConfiguration.safety.slackForce
+    }
+
+    /// The `interrupted_session` event again, for a client that subscribes
+    /// to events while the interruption is still reported (until the next
+    /// session is armed): the daemon published it at its first tick, before
+    /// any client could be connected and subscribed.
+    public func eventsForNewSubscriber() -> [JSONValue] {
+        guard interrupted != nil, let interruptedEvent else { return [] }
+        return [interruptedEvent]
     }
 
     /// Before the daemon exits: removes the marker of a session that has

@@ -46,6 +46,8 @@ public final class DaemonService {
     /// The session runs and its marker is rewritten as it goes.
     var markerLive = false
     var lastMarkerRewrite = MonotonicInstant.origin
+    /// The `interrupted_session` event as published, for later subscribers.
+    var interruptedEvent: JSONValue?
     /// The session has ended; the marker goes once the force is released.
     var awaitingRelease = false
     var interrupted: InterruptedSession?

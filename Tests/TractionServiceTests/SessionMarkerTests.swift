@@ -60,7 +60,7 @@ struct SessionMarkerTests {
         let rig = try ServiceRig(stateDirectory: directory)
         #expect(rig.log.contains { $0.contains("last known alive at 2026-11-25T22:20:00.500Z, peak 244 N") })
         #expect(rig.waitForState("ready"))
-        #expect(rig.serve { rig.sink.events("interrupted_session").count == 1 })
+        #expect(rig.serve { rig.service.eventsForNewSubscriber().count == 1 })
 
         let record = try #require(try rig.result(.recordsList)["sessions"]?.arrayValue?.first)
         #expect(record["end_reason"] == "interrupted")
@@ -74,6 +74,13 @@ struct SessionMarkerTests {
         let status = try rig.result(.status)
         #expect(status["interrupted_session"]?["last_alive_at"] == "2026-11-25T22:20:00.500Z")
 
+        let replayed = try #require(rig.service.eventsForNewSubscriber().first)
+        #expect(replayed["kind"] == "interrupted_session")
+        #expect(replayed["interrupted"]?["patient"] == "P-9")
+        #expect(rig.sink.events("interrupted_session") == [replayed], "the same event as was published")
+        _ = try rig.result(.sessionArm, DaemonServiceTests.demo)
+        #expect(rig.service.eventsForNewSubscriber().isEmpty, "a new session ends the report of the interruption")
+        _ = try rig.result(.sessionStop)
     }
 
     @Test func aMarkerOfAnOlderDaemonStillClosesTheRecordAtTheRestart() throws {

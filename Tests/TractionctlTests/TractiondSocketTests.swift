@@ -317,10 +317,11 @@ struct TractiondSocketTests {
         #expect(measured <= 15, "exited at \(measured) N")
     }
 
-    /// Item 9 of issue 13: the record of a session whose daemon was killed
-    /// (SIGKILL, so nothing could be written at the end) carries the
+    /// Item 9 and 10 of issue 13: the record of a session whose daemon was
+    /// killed (SIGKILL, so nothing could be written at the end) carries the
     /// session's own peak, last phase, actions and last-alive time from the
-    /// marker.
+    /// marker, and a client that subscribes to events after the restart
+    /// still receives the `interrupted_session` event.
     @Test func aDaemonKilledMidSessionReportsTheInterruptedSessionAfterItsRestart() throws {
         let directory = Self.temporaryDirectory()
         let markerPath = directory + "/state/session.json"
@@ -385,6 +386,13 @@ struct TractiondSocketTests {
                 "ended when last known alive (\(endedAt)), not at the restart (\(detectedAt))")
         #expect(endedAt < detectedAt)
 
+        // The event was published before anyone could listen: a subscriber gets it now.
+        let listener = try ControlClient(path: directory + "/control.sock")
+        #expect(try listener.result("subscribe", ["topics": ["events"]])["topics"] as? [String] == ["events"])
+        let events = try listener.collect("event", count: 1)
+        let event = try #require(events.first?["params"] as? [String: Any])
+        #expect(event["kind"] as? String == "interrupted_session")
+        #expect((event["interrupted"] as? [String: Any])?["patient"] as? String == "P-1042")
         kill(second.processIdentifier, SIGTERM)
         second.waitUntilExit()
         #expect(second.terminationStatus == 0)
