@@ -99,10 +99,13 @@ public struct EventNotification: Codable, Sendable, Hashable {
     public var reason: String?
     public var command: String?
     public var interrupted: InterruptedSession?
+    /// `session_ended`: the interlock event that ended the session (a
+    /// `cause` of the `session` notification, section 7).
+    public var cause: String?
     public init(tS: Double, at: String, kind: String, passed: Bool? = nil, finding: String? = nil,
                 program: String? = nil, patient: String? = nil, activity: String? = nil, phase: Int? = nil,
                 requestedN: Double? = nil, grantedN: Double? = nil, by: String? = nil, reason: String? = nil,
-                command: String? = nil, interrupted: InterruptedSession? = nil) {
+                command: String? = nil, interrupted: InterruptedSession? = nil, cause: String? = nil) {
         self.tS = tS
         self.at = at
         self.kind = kind
@@ -118,10 +121,11 @@ public struct EventNotification: Codable, Sendable, Hashable {
         self.reason = reason
         self.command = command
         self.interrupted = interrupted
+        self.cause = cause
     }
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case tS = "t_s", at, kind, passed, finding, program, patient, activity, phase
-        case requestedN = "requested_n", grantedN = "granted_n", by, reason, command, interrupted
+        case requestedN = "requested_n", grantedN = "granted_n", by, reason, command, interrupted, cause
     }
 }
 

@@ -38,6 +38,9 @@ public final class DaemonService {
     var alarms: [AlarmCode: TrackedAlarm] = [:]
     var statistics = LoopStatistics()
     var lastSessionEnd: String?
+    /// The interlock event of the transition that ended the session, until
+    /// the engine's `sessionEnded` that follows it names it.
+    var sessionEndingCause: String?
 
     /// Writes and removes the marker off the service thread; nil without a state directory.
     let markerWriter: SessionMarkerWriter?
@@ -511,6 +514,9 @@ public final class DaemonService {
         case .tareFailed(let failure):
             // Every other way the table did not tare (docs/control-protocol.md, device.tare).
             return ControlError(.tareFailed, message, data: ["reason": .string(failure.symbol)])
+        case .finalReleaseUnderWay:
+            return ControlError(.notAllowedInState, message,
+                                data: ["state": .string(InterlockState.treating.description), "activity": "release"])
         }
     }
 }

@@ -230,6 +230,38 @@ struct TractiondSocketTests {
         #expect(!FileManager.default.fileExists(atPath: directory + "/state/session.json"))
     }
 
+    /// An opened harness ends a session with its own reason, not as a
+    /// crash would (`interrupted`), and the event names the interlock cause.
+    @Test func aHarnessOpenedDuringASessionEndsItAsHarnessOpened() throws {
+        let directory = Self.temporaryDirectory()
+        let (process, output) = try launchDaemon(directory: directory)
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        let client = try ControlClient(path: directory + "/control.sock")
+        #expect(try waitForState(client, "ready"), "\(output.value)")
+        _ = try client.result("subscribe", ["topics": ["events", "session"]])
+        #expect(try sessionPulling(client, force: 30), "\(output.value)")
+        kill(process.processIdentifier, SIGUSR1)
+        var ended: [String: Any]?
+        var toReleasing: [String: Any]?
+        for _ in 0..<200 {
+            guard ended == nil, let message = try client.readMessage() else { break }
+            let params = message["params"] as? [String: Any] ?? [:]
+            if message["method"] as? String == "event", params["kind"] as? String == "session_ended" { ended = params }
+            if message["method"] as? String == "session", params["to"] as? String == "releasing" { toReleasing = params }
+        }
+        #expect(ended?["reason"] as? String == "harness_opened")
+        #expect(ended?["cause"] as? String == "harnessOpen")
+        #expect(toReleasing?["cause"] as? String == "harnessOpen", "the session notification comes first")
+        #expect(try waitForState(client, "ready"))
+        let sessions = try client.result("records.list")["sessions"] as? [[String: Any]] ?? []
+        #expect(sessions.first?["end_reason"] as? String == "harness_opened")
+        #expect(try client.result("status")["last_session_end"] as? String == "harness_opened")
+        kill(process.processIdentifier, SIGUSR1)
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+    }
+
     /// Starts the demo over the socket and returns once the table pulls `force` N.
     func sessionPulling(_ client: ControlClient, force threshold: Double = 80) throws -> Bool {
         _ = try client.result("session.arm", Self.demo)
