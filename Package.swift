@@ -230,7 +230,7 @@ let package = Package(
             name: "tractionctl",
             dependencies: [
                 "TractionDevice", "TractionTherapy", "TractionEngine", "TractionPlant", "TractionReplay",
-                "TractionControlProtocol", "TractionControlClient", "TractionSerial",
+                "TractionControlProtocol", "TractionControlClient", "TractionSerial", "TractionConfiguration",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSwift

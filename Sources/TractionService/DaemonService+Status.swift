@@ -147,15 +147,14 @@ extension DaemonService {
 
     func programsList() -> ProgramsListResult {
         let entries = catalog.files().map { file in
-            let text = FileManager.default.contents(atPath: file.file).map { String(decoding: $0, as: UTF8.self) }
-            return catalog.entry(name: file.name, file: file.file, text: text).entry
+            catalog.entry(name: file.name, file: file.file, source: ProgramCatalog.read(file.file)).entry
         }
         return ProgramsListResult(programs: entries, directories: catalog.directories)
     }
 
     func programsShow(_ name: String) throws(ControlError) -> ProgramShowResult {
         guard let found = catalog.find(name) else { throw catalog.notFound(name) }
-        let (entry, diagnostics) = catalog.entry(name: found.name, file: found.file, text: found.text)
+        let (entry, diagnostics) = catalog.entry(name: found.name, file: found.file, source: found.source)
         return ProgramShowResult(entry: entry, text: found.text, diagnostics: diagnostics)
     }
 }

@@ -429,18 +429,18 @@ public final class DaemonService {
         if let maximum = arm.maxForceN, !(maximum.isFinite && maximum > 0) {
             throw ControlJSON.invalid("max_force_n", "must be a force above 0 N")
         }
-        let name: String, file: String, text: String
+        let name: String, source: ProgramSource
         switch (arm.program, arm.programText) {
         case (let program?, nil):
             guard let found = catalog.find(program) else { throw catalog.notFound(program) }
-            (name, file, text) = (found.name, found.file, found.text)
+            (name, source) = (found.name, found.source)
         case (nil, let programText?):
-            (name, file, text) = ("", "program_text", programText)
+            (name, source) = ("", ProgramSource(path: "program_text", text: programText))
         default:
             throw ControlJSON.invalid("program", "give exactly one of program and program_text")
         }
         let validated: ValidatedProgram
-        switch catalog.validate(text: text, file: file) {
+        switch catalog.validate(source) {
         case .failure(let found):
             throw ControlError(.programInvalid, "the program has \(found.diagnostics.count) mistake(s); "
                                + (found.diagnostics.first?.description ?? ""),
