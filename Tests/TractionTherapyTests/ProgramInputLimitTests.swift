@@ -75,6 +75,17 @@ import TractionDevice
         #expect(ProgramSource.firstInvalidUTF8Offset(Array("ß€𝄞".utf8)) == nil)
     }
 
+    /// Found by the fuzzer: lines ended by CR alone (and NEL, LS, PS) are
+    /// lines to the YAML parser, so every diagnostic counts them so too.
+    @Test func linesEndedByCarriageReturnsAreCountedAsYAMLCountsThem() {
+        let bytes = Array("name: a\rregion: b\r\nx: \u{2028}y: ".utf8) + [0xFF]
+        #expect(ProgramSource.location(ofByte: bytes.count - 1, in: bytes, file: "f").line == 4)
+        #expect(ProgramSource.location(ofByte: bytes.count - 1, in: bytes, file: "f").column == 4)
+        let yaml = diagnostics(of: "# a\r# b\r# c\rname: x\rregion: [\r")
+        #expect(yaml.first?.code == .yamlSyntax)
+        #expect((yaml.first?.location.line ?? 99) <= ProgramSource.lineCount(of: Array("# a\r# b\r# c\rname: x\rregion: [\r".utf8)))
+    }
+
     @Test func aRawControlCharacterInTheFileIsNamedAtItsLineAndColumn() {
         let found = diagnostics(of: "name: a\nregion: lum\u{07}bar\n")
         #expect(found.first?.code == .invalidEncoding)
@@ -96,6 +107,27 @@ import TractionDevice
         #expect(found.map(\.code) == [.yamlSyntax])
         #expect(found.first?.location.line == 2 && found.first?.location.column == 10)
         #expect(found.first?.message.contains("alias") == true)
+    }
+
+    /// Composing named one of the repeats picked by hash order: the same
+    /// file was refused at different lines from one run to the next.
+    @Test func aRepeatedKeyIsNamedAtItsFirstRepeatEveryTime() {
+        let text = "name: a\nregion: lumbar\nname: b\nregion: c\nlimits: {x: 1, x: 2}\n"
+        for _ in 0..<20 {
+            let found = diagnostics(of: text)
+            #expect(found.count == 1)
+            #expect(found.first?.location.line == 3 && found.first?.location.column == 1)
+            #expect(found.first?.value == "name")
+        }
+        #expect(YAMLStructureCheck.firstProblem(in: "a: {x: 1, y: {x: 2}}\nb: [x, x]\n") == nil,
+                "the same key in another mapping, or twice in a list, is no repeat")
+    }
+
+    @Test func aKeyThatIsNotPlainTextIsRefusedAtItsPlace() {
+        let found = diagnostics(of: "name: a\n? [x, y]\n: 1\n")
+        #expect(found.map(\.code) == [.yamlSyntax])
+        #expect(found.first?.message == "a key must be plain text, not a list or a mapping")
+        #expect(found.first?.location.line == 2 && found.first?.location.column == 3)
     }
 
     @Test func aFloodOfMistakesListsTheFirstHundredAndCountsTheRest() {

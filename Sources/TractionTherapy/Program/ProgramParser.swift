@@ -44,10 +44,20 @@ struct ProgramParser {
     }
 
     private mutating func parse(text: String) -> ParsedProgram {
-        if let alias = YAMLAliasCheck.firstAlias(in: text) {
-            reader.report(.yamlSyntax, at: SourceLocation(file: file, line: alias.line, column: alias.column),
-                          field: "(file)", value: "", allowed: "well-formed YAML without aliases (write each value out)",
-                          "a YAML alias (*name): programs do not use anchors and aliases")
+        if let found = YAMLStructureCheck.firstProblem(in: text) {
+            let location = SourceLocation(file: file, line: found.line, column: found.column)
+            switch found.problem {
+            case .alias:
+                reader.report(.yamlSyntax, at: location, field: "(file)", value: "",
+                              allowed: "well-formed YAML without aliases (write each value out)",
+                              "a YAML alias (*name): programs do not use anchors and aliases")
+            case .keyNotPlainText:
+                reader.report(.yamlSyntax, at: location, field: "(file)", value: "", allowed: "plain keys",
+                              "a key must be plain text, not a list or a mapping")
+            case .repeatedKey(let key):
+                reader.report(.yamlSyntax, at: location, field: "(file)", value: key,
+                              allowed: "each key once in a mapping", "a key appears twice in one mapping")
+            }
             return ParsedProgram(program: nil, diagnostics: reader.diagnostics, sources: sources, nameSource: nil)
         }
         let root: Node?
@@ -55,8 +65,10 @@ struct ProgramParser {
             // The basic resolver: every plain scalar stays text (the format
             // reads its own numbers and units). The default one resolves
             // each scalar through several regular expressions, also for
-            // the duplicate-key check, which made big files slow.
-            root = try Yams.compose(yaml: text, .basic)
+            // the duplicate-key check, which made big files slow. UTF-8
+            // given, not looked up: Yams' default reads the environment
+            // on every parse (and prints when YAMS_DEFAULT_ENCODING is set).
+            root = try Yams.compose(yaml: text, .basic, .default, .utf8)
         } catch let error as YamlError {
             reader.report(yamlDiagnostic(error))
             return ParsedProgram(program: nil, diagnostics: reader.diagnostics, sources: sources, nameSource: nil)
@@ -72,7 +84,7 @@ struct ProgramParser {
             return ParsedProgram(program: nil, diagnostics: reader.diagnostics, sources: sources, nameSource: nil)
         }
         let program = parseProgram(root)
-        let end = SourceLocation(file: file, line: text.utf8.reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) }, column: 1)
+        let end = SourceLocation(file: file, line: ProgramSource.lineCount(of: Array(text.utf8)), column: 1)
         reader.closeList(at: end)
         return ParsedProgram(program: program, diagnostics: reader.diagnostics, sources: sources,
                              nameSource: sources["name"], readablePhases: readablePhases)

@@ -74,20 +74,44 @@ public struct ProgramSource: Sendable, Hashable {
         return nil
     }
 
-    /// Line and column (both from 1) of the byte at `offset`: the column
-    /// counts characters (Unicode scalars), as the YAML parser's do.
-    static func location(ofByte offset: Int, in bytes: [UInt8], file: String) -> SourceLocation {
+    /// Line and column (both from 1) of the byte at `offset`, counted as the
+    /// YAML parser counts them, so that every diagnostic of a file agrees:
+    /// a line ends at LF, CR, CR LF (one end), NEL (U+0085), LS (U+2028) or
+    /// PS (U+2029); the column counts characters (Unicode scalars).
+    public static func location(ofByte offset: Int, in bytes: [UInt8], file: String) -> SourceLocation {
         let end = min(max(offset, 0), bytes.count)
         var line = 1
-        var lineStart = 0
-        for index in 0..<end where bytes[index] == 0x0A {
-            line += 1
-            lineStart = index + 1
+        var column = 1
+        var index = 0
+        while index < end {
+            let byte = bytes[index]
+            var breakLength = 0
+            if byte == 0x0A {
+                breakLength = 1
+            } else if byte == 0x0D {
+                breakLength = index + 1 < bytes.count && bytes[index + 1] == 0x0A ? 2 : 1
+            } else if byte == 0xC2, index + 1 < bytes.count, bytes[index + 1] == 0x85 {
+                breakLength = 2
+            } else if byte == 0xE2, index + 2 < bytes.count, bytes[index + 1] == 0x80,
+                      bytes[index + 2] == 0xA8 || bytes[index + 2] == 0xA9 {
+                breakLength = 3
+            }
+            if breakLength > 0 {
+                line += 1
+                column = 1
+                index += breakLength
+            } else {
+                // A lead byte starts each scalar; continuation bytes add nothing.
+                if byte & 0xC0 != 0x80 { column += 1 }
+                index += 1
+            }
         }
-        // The part of the line before `offset` is well-formed (the first bad
-        // byte is at `offset`); a lead byte starts each of its scalars.
-        let column = bytes[lineStart..<end].reduce(1) { $0 + ($1 & 0xC0 == 0x80 ? 0 : 1) }
         return SourceLocation(file: file, line: line, column: column)
+    }
+
+    /// The number of lines of `bytes` as the YAML parser counts them.
+    public static func lineCount(of bytes: [UInt8]) -> Int {
+        location(ofByte: bytes.count, in: bytes, file: "").line
     }
 }
 
