@@ -32,7 +32,8 @@ bench: deps
 soak: deps
 	@scripts/soak.sh
 
-# Long fuzzing runs (the bounded smoke run is part of `make test`).
+# Long fuzzing runs of every target of Fuzz/targets.sh, one after the other
+# (the bounded smoke runs are part of `make test`).
 fuzz: deps
 	@scripts/fuzz.sh
 

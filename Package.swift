@@ -36,6 +36,8 @@ let package = Package(
         .library(name: "TractionPlant", targets: ["TractionPlant"]),
         .library(name: "TractionTherapy", targets: ["TractionTherapy"]),
         .library(name: "TractionConfiguration", targets: ["TractionConfiguration"]),
+        // For the fuzzing package in Fuzz/ (the control request path).
+        .library(name: "TractionService", targets: ["TractionService"]),
         .executable(name: "tractiond", targets: ["tractiond"]),
         .executable(name: "tractionctl", targets: ["tractionctl"]),
         .executable(name: "interlock-model", targets: ["InterlockModel"]),
@@ -230,7 +232,7 @@ let package = Package(
             name: "tractionctl",
             dependencies: [
                 "TractionDevice", "TractionTherapy", "TractionEngine", "TractionPlant", "TractionReplay",
-                "TractionControlProtocol", "TractionControlClient", "TractionSerial",
+                "TractionControlProtocol", "TractionControlClient", "TractionSerial", "TractionConfiguration",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSwift

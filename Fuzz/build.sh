@@ -12,6 +12,12 @@ export PATH="$PATH:/opt/swift/usr/bin"
 
 OUT=.build/fuzz
 mkdir -p "$OUT"
+# Up to date: nothing it is built from is newer than the binary.
+if [ -x "$OUT/fuzz-frame-decoder" ] && [ -z "$(find Sources/TractionDevice Sources/TractionWire Fuzz/FuzzFrameDecoder.swift \
+        Fuzz/build.sh -newer "$OUT/fuzz-frame-decoder" -print -quit)" ]; then
+    echo "$OUT/fuzz-frame-decoder"
+    exit 0
+fi
 FLAGS=(-sanitize=fuzzer,address -parse-as-library -O -wmo -g -swift-version 6)
 
 module() {

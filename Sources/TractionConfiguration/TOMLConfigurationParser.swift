@@ -5,6 +5,11 @@ import TOMLKit
 /// keys come from `TOMLLineLocator`.
 enum TOMLConfigurationParser {
     static func parse(_ text: String, file: String) throws(ConfigurationError) -> ConfigurationNode {
+        if let found = TOMLCharacterCheck.firstProblem(in: text) {
+            throw ConfigurationError(file: file, problems: [
+                ConfigurationProblem(keyPath: "", line: found.line, value: nil, reason: found.reason),
+            ])
+        }
         let table: TOMLTable
         do {
             table = try TOMLTable(string: text)

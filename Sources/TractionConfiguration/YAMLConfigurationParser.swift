@@ -1,11 +1,27 @@
+import TractionTherapy
 import Yams
 
 /// Turns YAML text into a `ConfigurationNode` tree with line numbers.
 enum YAMLConfigurationParser {
     static func parse(_ text: String, file: String) throws(ConfigurationError) -> ConfigurationNode {
+        // Before composing: aliases (which can multiply into a billion
+        // nodes), keys that are not text, and a repeated key named at its
+        // first repeat (Yams names one picked by hash order).
+        if let found = YAMLStructureCheck.firstProblem(in: text) {
+            let reason = switch found.problem {
+            case .alias: "a YAML alias (*name): the configuration does not use anchors and aliases"
+            case .keyNotPlainText: "a key must be plain text, not a list or a mapping"
+            case .repeatedKey(let key): "a key appears twice in one mapping: \(key)"
+            }
+            throw ConfigurationError(file: file, problems: [
+                ConfigurationProblem(keyPath: "", line: found.line, value: nil, reason: reason),
+            ])
+        }
         let root: Node?
         do {
-            root = try Yams.compose(yaml: text)
+            // UTF-8 given: Yams' default encoding reads the environment on
+            // every parse (and prints when YAMS_DEFAULT_ENCODING is set).
+            root = try Yams.compose(yaml: text, .default, .default, .utf8)
         } catch let error as YamlError {
             throw ConfigurationError(file: file, problems: [problem(for: error)])
         } catch {
@@ -82,8 +98,10 @@ enum YAMLConfigurationParser {
         case .duplicatedKeysInMapping(let duplicates, let context):
             return ConfigurationProblem(keyPath: "", line: context.mark.line, value: nil,
                                         reason: "a key appears twice in one mapping: \(duplicates.joined(separator: ", "))")
-        case .reader(let problem, _, _, _):
-            return ConfigurationProblem(keyPath: "", line: nil, value: nil, reason: "not readable text: \(problem)")
+        case .reader(let problem, let offset, _, let yaml):
+            // The reader's offset counts bytes of the UTF-8 text.
+            let line = offset.map { ProgramSource.location(ofByte: $0, in: Array(yaml.utf8), file: "").line }
+            return ConfigurationProblem(keyPath: "", line: line ?? 1, value: nil, reason: "not readable text: \(problem)")
         default:
             return ConfigurationProblem(keyPath: "", line: nil, value: nil, reason: "YAML error: \(error)")
         }

@@ -78,6 +78,10 @@ final class ClientConnection {
 
     private var output: [UInt8] = []
     private var outputStart = 0
+    /// Bytes the peer has taken so far: progress, for the unread-output check.
+    private(set) var bytesWritten: UInt64 = 0
+    /// Since when the queue has been over half full with `bytesWritten` unchanged.
+    var unreadSince: (at: Double, bytesWritten: UInt64)?
 
     /// Set once the connection is being closed: nothing more is read or
     /// queued; it closes when its queue is written or at this deadline.
@@ -121,6 +125,7 @@ final class ClientConnection {
             }
             if written > 0 {
                 outputStart += written
+                bytesWritten &+= UInt64(written)
             } else if written < 0 && errno == EINTR {
                 continue
             } else if written < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {

@@ -62,7 +62,14 @@ extension ControlServer {
         }
         switch method {
         case .subscribe:
-            finish(accepted, on: client, outcome: subscribe(client, params: request.params))
+            let outcome = subscribe(client, params: request.params)
+            finish(accepted, on: client, outcome: outcome)
+            if case .success = outcome {
+                for notification in handler.notificationsForNewSubscriber(topics: client.topics) {
+                    enqueue(RPCNotification.encodeLine(method: notification.method, params: notification.params),
+                            to: client)
+                }
+            }
         case .unsubscribe:
             finish(accepted, on: client, outcome: unsubscribe(client, params: request.params))
         case .auditList:

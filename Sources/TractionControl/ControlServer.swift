@@ -351,6 +351,7 @@ public final class ControlServer {
             guard let client = clients[id] else { continue }
             if client.queuedBytes > 0 { flush(client) }
             guard clients[id] != nil else { continue }
+            dropIfNotReading(client, now: now)
             if let deadline = client.closeDeadline {
                 if client.queuedBytes == 0 || now >= deadline { disconnect(client) }
             } else if client.inputEnded, client.inbox.isEmpty, client.waitingForControlLoop.isEmpty,
@@ -382,6 +383,22 @@ public final class ControlServer {
             }
         }
         client.enqueue(line)
+    }
+
+    /// Over half full, a connection's requests are no longer read
+    /// (back-pressure); one that then reads nothing of its queue for
+    /// `unreadOutputTimeout` is dropped, like a slow subscriber, so that a
+    /// client that never reads cannot hold its connection for ever.
+    private func dropIfNotReading(_ client: ClientConnection, now: Double) {
+        guard !client.isClosing, client.queuedBytes > client.queueLimit / 2 else {
+            client.unreadSince = nil
+            return
+        }
+        guard let since = client.unreadSince, since.bytesWritten == client.bytesWritten else {
+            client.unreadSince = (now, client.bytesWritten)
+            return
+        }
+        if now - since.at >= configuration.unreadOutputTimeout.value { dropSlowConsumer(client) }
     }
 
     private func dropSlowConsumer(_ client: ClientConnection) {

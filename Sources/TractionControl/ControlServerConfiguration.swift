@@ -55,6 +55,10 @@ public struct ControlServerConfiguration: Sendable {
     /// How long a connection being closed (after `dropped`, MESSAGE_TOO_LARGE...)
     /// may take to read its last message before it is closed regardless.
     public var slowClientGrace: Seconds
+    /// A connection whose queue is over half full (so its requests are no
+    /// longer read) and that reads nothing of it for this long is dropped as
+    /// a slow consumer: it would otherwise hold its connection for ever.
+    public var unreadOutputTimeout: Seconds
     /// The daemon's own uid: a peer with it is admin, and so is root. The
     /// socket directory must belong to it or to root.
     public var daemonUID: UInt32
@@ -86,6 +90,7 @@ public struct ControlServerConfiguration: Sendable {
         clientQueueBytes: Int = 262_144,
         incompleteLineTimeout: Seconds = 10,
         slowClientGrace: Seconds = 2,
+        unreadOutputTimeout: Seconds = 10,
         daemonUID: UInt32 = geteuid(),
         serviceInterval: Seconds = .milliseconds(2),
         maxQueuedControlRequests: Int = 32,
@@ -100,6 +105,7 @@ public struct ControlServerConfiguration: Sendable {
         self.clientQueueBytes = clientQueueBytes
         self.incompleteLineTimeout = incompleteLineTimeout
         self.slowClientGrace = slowClientGrace
+        self.unreadOutputTimeout = unreadOutputTimeout
         self.daemonUID = daemonUID
         self.serviceInterval = serviceInterval
         self.maxQueuedControlRequests = maxQueuedControlRequests
@@ -127,6 +133,15 @@ public protocol ControlRequestHandler: AnyObject {
     /// Called on the service thread at least every `serviceInterval`: drain
     /// the control loop's queues, call pending `respond`s, `publish`.
     func serviceTick(server: ControlServer)
+
+    /// Notifications a client gets right after the answer to a `subscribe`
+    /// that includes `topics`: what was published before it could subscribe
+    /// and still holds (docs/control-protocol.md, section 7).
+    func notificationsForNewSubscriber(topics: Set<Topic>) -> [(method: String, params: JSONValue)]
+}
+
+extension ControlRequestHandler {
+    public func notificationsForNewSubscriber(topics: Set<Topic>) -> [(method: String, params: JSONValue)] { [] }
 }
 
 /// Why the server could not start. Each names the path and the check that failed.

@@ -58,6 +58,10 @@ public final class ControlClient {
     /// Receives notifications that arrive while `request` waits. When nil
     /// they are queued for `nextNotification`.
     public var notificationHandler: ((ControlNotification) -> Void)?
+    /// Applied to everything the daemon sends (results, errors' messages
+    /// and data, notifications, the hello) before anyone sees it: a client
+    /// that prints for people escapes what a terminal would obey here.
+    public let incomingFilter: ((JSONValue) -> JSONValue)?
 
     private var descriptor: Int32
     private var framer = LineFramer(maximumLineBytes: ControlClient.maximumReplyLineBytes)
@@ -70,9 +74,11 @@ public final class ControlClient {
     ///   `socketPathTooLong`, `noReply` (no hello in time), `unsupportedProtocol`,
     ///   or `daemon(...)` when the daemon refuses the connection
     ///   (`TOO_MANY_CLIENTS`).
-    public init(socketPath: String, replyTimeout: Double = 10, helloTimeout: Double = 5) throws(ControlClientError) {
+    public init(socketPath: String, replyTimeout: Double = 10, helloTimeout: Double = 5,
+                incomingFilter: ((JSONValue) -> JSONValue)? = nil) throws(ControlClientError) {
         self.socketPath = socketPath
         self.replyTimeout = replyTimeout
+        self.incomingFilter = incomingFilter
         descriptor = try Self.connect(to: socketPath)
         // Placeholder until the real hello is read; never visible to callers.
         hello = Hello(daemonVersion: "", table: nil, role: nil, uid: 0, pid: 0, maxMessageBytes: 0, loopRateHz: 0)
@@ -111,7 +117,7 @@ public final class ControlClient {
             guard let line = try nextLine(until: deadline, retryOnInterrupt: true) else {
                 throw .noReply(method: method.rawValue, seconds: timeout ?? replyTimeout)
             }
-            switch RPCIncoming.parse(line: line) {
+            switch incoming(line) {
             case .notification(let name, let params)?:
                 deliver(ControlNotification(method: name, params: params))
             case .response(let responseID, let outcome)?:
@@ -164,7 +170,7 @@ public final class ControlClient {
         let deadline = timeout.map { MonotonicDeadline(after: $0) }
         while true {
             guard let line = try nextLine(until: deadline, retryOnInterrupt: false) else { return nil }
-            switch RPCIncoming.parse(line: line) {
+            switch incoming(line) {
             case .notification(let name, let params)?:
                 return ControlNotification(method: name, params: params)
             case .response(nil, .failure(let error))?:
@@ -174,6 +180,23 @@ public final class ControlClient {
             case nil:
                 throw .badReply(detail: String(decoding: line.prefix(200), as: UTF8.self))
             }
+        }
+    }
+
+    /// A line as the caller sees it: parsed, then through `incomingFilter`.
+    private func incoming(_ line: [UInt8]) -> RPCIncoming? {
+        let parsed = RPCIncoming.parse(line: line)
+        guard let filter = incomingFilter, let parsed else { return parsed }
+        switch parsed {
+        case .notification(let method, let params):
+            return .notification(method: method, params: filter(params))
+        case .response(let id, .success(let result)):
+            return .response(id: id, outcome: .success(filter(result)))
+        case .response(let id, .failure(let error)):
+            var filtered = error
+            filtered.message = filter(.string(error.message)).stringValue ?? error.message
+            filtered.data = filter(.object(error.data)).objectValue ?? error.data
+            return .response(id: id, outcome: .failure(filtered))
         }
     }
 
@@ -193,7 +216,7 @@ public final class ControlClient {
         guard let line = try nextLine(until: deadline, retryOnInterrupt: true) else {
             throw .noReply(method: "hello", seconds: timeout)
         }
-        switch RPCIncoming.parse(line: line) {
+        switch incoming(line) {
         case .notification(NotificationMethod.hello, let params)?:
             // The version first: a future hello may not decode as this one.
             if let version = params["protocol_version"]?.numberValue, version != Double(Hello.currentProtocolVersion) {

@@ -66,8 +66,12 @@ public struct SessionRecord: Codable, Sendable, Hashable {
     public var peakMeasuredN: Double
     public var alarms: [String]
     public var actions: [RecordAction]
+    /// The phase (1-based) and planner activity the session was last in.
+    public var lastPhase: Int?
+    public var lastActivity: String?
     public init(program: String, patient: String, armedBy: String, armedAt: String, startedAt: String?, endedAt: String?,
-                endReason: String?, peakMeasuredN: Double, alarms: [String], actions: [RecordAction]) {
+                endReason: String?, peakMeasuredN: Double, alarms: [String], actions: [RecordAction],
+                lastPhase: Int? = nil, lastActivity: String? = nil) {
         self.program = program
         self.patient = patient
         self.armedBy = armedBy
@@ -78,10 +82,13 @@ public struct SessionRecord: Codable, Sendable, Hashable {
         self.peakMeasuredN = peakMeasuredN
         self.alarms = alarms
         self.actions = actions
+        self.lastPhase = lastPhase
+        self.lastActivity = lastActivity
     }
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case program, patient, armedBy = "armed_by", armedAt = "armed_at", startedAt = "started_at"
         case endedAt = "ended_at", endReason = "end_reason", peakMeasuredN = "peak_measured_n", alarms, actions
+        case lastPhase = "last_phase", lastActivity = "last_activity"
     }
 }
 

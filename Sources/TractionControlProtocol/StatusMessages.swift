@@ -162,18 +162,23 @@ public struct InterruptedSession: Codable, Sendable, Hashable {
     /// it had released by itself because the previous daemon stopped
     /// commanding with the drive enabled (docs/control-protocol.md, section 9).
     public var tableLeaseExpired: Bool
+    /// When the previous daemon was last known alive with the session (its
+    /// marker's last rewrite); nil when its marker did not say.
+    public var lastAliveAt: String?
     public init(program: String, patient: String, startedAt: String, detectedAt: String, tensionAtStartN: Double?,
-                tableLeaseExpired: Bool = false) {
+                tableLeaseExpired: Bool = false, lastAliveAt: String? = nil) {
         self.program = program
         self.patient = patient
         self.startedAt = startedAt
         self.detectedAt = detectedAt
         self.tensionAtStartN = tensionAtStartN
         self.tableLeaseExpired = tableLeaseExpired
+        self.lastAliveAt = lastAliveAt
     }
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case program, patient, startedAt = "started_at", detectedAt = "detected_at"
         case tensionAtStartN = "tension_at_start_n", tableLeaseExpired = "table_lease_expired"
+        case lastAliveAt = "last_alive_at"
     }
 }
 

@@ -99,6 +99,9 @@ public struct EventNotification: Codable, Sendable, Hashable {
     public var reason: String?
     public var command: String?
     public var interrupted: InterruptedSession?
+    /// `session_ended`: the interlock event that ended the session (a
+    /// `cause` of the `session` notification, section 7).
+    public var cause: String?
     /// `table_fault_report`: the FAULT_REPORT's event name, detail word and
     /// active drive-fault bits (docs/wire-protocol.md 11.3).
     public var tableEvent: String?
@@ -107,8 +110,8 @@ public struct EventNotification: Codable, Sendable, Hashable {
     public init(tS: Double, at: String, kind: String, passed: Bool? = nil, finding: String? = nil,
                 program: String? = nil, patient: String? = nil, activity: String? = nil, phase: Int? = nil,
                 requestedN: Double? = nil, grantedN: Double? = nil, by: String? = nil, reason: String? = nil,
-                command: String? = nil, interrupted: InterruptedSession? = nil, tableEvent: String? = nil,
-                detail: Double? = nil, activeFaults: Double? = nil) {
+                command: String? = nil, interrupted: InterruptedSession? = nil, cause: String? = nil,
+                tableEvent: String? = nil, detail: Double? = nil, activeFaults: Double? = nil) {
         self.tS = tS
         self.at = at
         self.kind = kind
@@ -124,13 +127,14 @@ public struct EventNotification: Codable, Sendable, Hashable {
         self.reason = reason
         self.command = command
         self.interrupted = interrupted
+        self.cause = cause
         self.tableEvent = tableEvent
         self.detail = detail
         self.activeFaults = activeFaults
     }
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case tS = "t_s", at, kind, passed, finding, program, patient, activity, phase
-        case requestedN = "requested_n", grantedN = "granted_n", by, reason, command, interrupted
+        case requestedN = "requested_n", grantedN = "granted_n", by, reason, command, interrupted, cause
         case tableEvent = "table_event", detail, activeFaults = "active_faults"
     }
 }

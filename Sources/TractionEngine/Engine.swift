@@ -333,6 +333,7 @@ public struct Engine: Sendable {
                 switch cause {
                 case .sessionComplete: reason = .completed
                 case .stop: reason = from == .armed ? .cancelled : .stoppedByOperator
+                case .harnessOpen: reason = .harnessOpened
                 default: reason = .interrupted
                 }
                 endSession(reason, at: now, into: &log)

@@ -8,10 +8,17 @@ public enum SessionEndReason: String, Sendable, Hashable, Codable {
     case completed
     /// An operator stopped it; the table released at the normal rate.
     case stoppedByOperator = "stopped_by_operator"
-    /// The safety kernel ended it (alarm, fault, emergency, link loss).
+    /// The safety kernel ended it for a condition other than the harness
+    /// (an alarm, a fault, an emergency, a link loss); the interlock event
+    /// that did is the `cause` of the transition. A daemon that died during
+    /// the session records it so after its restart too.
     case interrupted
     /// An armed session was stopped before it started.
     case cancelled
+    /// The harness was opened during the session (armed, treating or
+    /// paused): its own reason, for it is not a fault of the table or the
+    /// daemon, and the clinician needs to tell it from one.
+    case harnessOpened = "harness_opened"
 }
 
 /// Why the self-test failed.

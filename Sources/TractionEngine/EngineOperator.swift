@@ -26,6 +26,9 @@ public enum OperatorRefusal: Sendable, Hashable, CustomStringConvertible {
     case tensionPresent(Newtons)
     /// The table did not carry out the tare.
     case tareFailed(TareFailure)
+    /// An adjustment while the program's final release plays (the state is
+    /// still `treating`): the release is never raised.
+    case finalReleaseUnderWay
 
     public var code: String {
         switch self {
@@ -40,6 +43,7 @@ public enum OperatorRefusal: Sendable, Hashable, CustomStringConvertible {
         case .alarmNotActive: "ALARM_NOT_ACTIVE"
         case .tensionPresent: "TENSION_PRESENT"
         case .tareFailed(let failure): failure == .tensionPresent ? "TENSION_PRESENT" : "TARE_FAILED"
+        case .finalReleaseUnderWay: "NOT_ALLOWED_IN_STATE"
         }
     }
 
@@ -62,6 +66,7 @@ public enum OperatorRefusal: Sendable, Hashable, CustomStringConvertible {
         case .tensionPresent(let force):
             "the load cell reads \(Self.forceText(force)); tare only with no tension on the cable"
         case .tareFailed(let failure): "the table did not tare: \(failure)"
+        case .finalReleaseUnderWay: "not possible during the session's final release"
         }
     }
 
@@ -106,7 +111,9 @@ extension Engine {
     /// program asked for, starts only with `confirmed` (H12).
     public mutating func start(confirmed: Bool, by operatorIdentity: String, at now: MonotonicInstant,
                                into log: inout EngineEventLog) -> OperatorOutcome {
-        guard let armed = armedSession else { return .refused(.noSessionArmed) }
+        // Another client's session already running is not "nothing armed":
+        // saying so would send a clinician to arm a second session.
+        guard let armed = armedSession else { return .refused(planner != nil ? .sessionInProgress : .noSessionArmed) }
         if armed.plan.requiresConfirmation && !confirmed {
             if armed.plan.peakForce > armed.plan.confirmationThreshold {
                 return .refused(.confirmationRequired(peak: armed.plan.peakForce,
@@ -146,7 +153,8 @@ extension Engine {
             switch result {
             case .applied: granted = holdForce
             case .clampedToLimit(let limited): granted = limited
-            case .ignored: return .refused(.notAllowedInState(kernel.state))
+            case .ignored(.invalidForce): return .refused(.invalidForce(holdForce))
+            case .ignored: return .refused(.finalReleaseUnderWay)
             }
             log.append(.holdForceAdjusted(requested: holdForce, granted: granted, by: operatorIdentity, at: now))
         } else if armedSession != nil {

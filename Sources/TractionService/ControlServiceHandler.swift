@@ -24,6 +24,11 @@ public final class ControlServiceHandler: ControlRequestHandler {
         service.hello(uid: peer.uid, pid: peer.pid, role: peer.role)
     }
 
+    public func notificationsForNewSubscriber(topics: Set<Topic>) -> [(method: String, params: JSONValue)] {
+        guard topics.contains(.events) else { return [] }
+        return service.eventsForNewSubscriber().map { (NotificationMethod.event, $0) }
+    }
+
     public func serviceTick(server: ControlServer) {
         self.server = server
         service.serviceTick(sink: server)

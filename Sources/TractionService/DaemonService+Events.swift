@@ -47,9 +47,14 @@ extension DaemonService {
                 $0.by = by
             }
         case .sessionEnded(let reason, let at):
-            log("session ended: \(reason.rawValue)")
+            let cause = sessionEndingCause
+            sessionEndingCause = nil
+            log("session ended: \(reason.rawValue)\(cause.map { " (\($0))" } ?? "")")
             sessionEnded(reason, at: at)
-            publishEvent(sink, at: at, kind: "session_ended") { $0.reason = reason.rawValue }
+            publishEvent(sink, at: at, kind: "session_ended") {
+                $0.reason = reason.rawValue
+                $0.cause = cause
+            }
         case .tableLeaseExpiredAtStart(let force, let at):
             noteTableLeaseExpiredAtStart(force: force, at: at)
             publishEvent(sink, at: at, kind: "table_lease_expired") { $0.interrupted = self.interrupted }
@@ -111,7 +116,10 @@ extension DaemonService {
 
     func report(_ event: SafetyEvent, sink: NotificationSink?) {
         switch event {
-        case .transition(let from, let to, let cause, _, let who, let at):
+        case .transition(let from, let to, let cause, let actions, let who, let at):
+            // The engine reports the end of a session right after the
+            // transition that ended it; its event names that cause.
+            if actions.contains(.endSession) { sessionEndingCause = cause.name }
             guard from != to else { return }
             log("state \(from) -> \(to) on \(cause)\(who.map { " by \($0)" } ?? "")")
             sink?.publish(.session, method: NotificationMethod.session, params: ControlJSON.value(SessionNotification(

@@ -134,6 +134,7 @@ extension DaemonService {
                 "table_lease_expired": .bool(found.tableLeaseExpired),
             ]
             if let tension = found.tensionAtStartN { members["tension_at_start_n"] = number(tension) }
+            if let lastAlive = found.lastAliveAt { members["last_alive_at"] = .string(lastAlive) }
             interrupted = .object(members)
         }
         let alarms: [JSONValue] = result.alarms.map { alarm in
@@ -187,15 +188,14 @@ extension DaemonService {
 
     func programsList() -> ProgramsListResult {
         let entries = catalog.files().map { file in
-            let text = FileManager.default.contents(atPath: file.file).map { String(decoding: $0, as: UTF8.self) }
-            return catalog.entry(name: file.name, file: file.file, text: text).entry
+            catalog.entry(name: file.name, file: file.file, source: ProgramCatalog.read(file.file)).entry
         }
         return ProgramsListResult(programs: entries, directories: catalog.directories)
     }
 
     func programsShow(_ name: String) throws(ControlError) -> ProgramShowResult {
         guard let found = catalog.find(name) else { throw catalog.notFound(name) }
-        let (entry, diagnostics) = catalog.entry(name: found.name, file: found.file, text: found.text)
+        let (entry, diagnostics) = catalog.entry(name: found.name, file: found.file, source: found.source)
         return ProgramShowResult(entry: entry, text: found.text, diagnostics: diagnostics)
     }
 }

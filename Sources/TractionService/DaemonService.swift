@@ -40,9 +40,19 @@ public final class DaemonService {
     var lastSessionEnd: String?
     /// TELEMETRY_STALE onsets since the daemon started (`status.link`).
     var stalePeriods: UInt64 = 0
+    /// The interlock event of the transition that ended the session, until
+    /// the engine's `sessionEnded` that follows it names it.
+    var sessionEndingCause: String?
 
-    /// The marker is on disk for a session that has not yet released.
+    /// Writes and removes the marker off the service thread; nil without a state directory.
+    let markerWriter: SessionMarkerWriter?
+    /// The marker is (or is being put) on disk for a session that has not yet released.
     var markerPending = false
+    /// The session runs and its marker is rewritten as it goes.
+    var markerLive = false
+    var lastMarkerRewrite = MonotonicInstant.origin
+    /// The `interrupted_session` event as published, for later subscribers.
+    var interruptedEvent: JSONValue?
     /// The session has ended; the marker goes once the force is released.
     var awaitingRelease = false
     var interrupted: InterruptedSession?
@@ -102,6 +112,7 @@ public final class DaemonService {
         self.log = log
         self.reload = reload
         self.clock = WallClock(startedAt: startedAt)
+        self.markerWriter = configuration.stateDirectory.map { SessionMarkerWriter(directory: $0) }
         checkForInterruptedSession()
     }
 
@@ -219,13 +230,18 @@ public final class DaemonService {
         while let snapshot = runtime.telemetry.pop() {
             newest = snapshot
             if let index = session?.recordIndex, snapshot.state.isSessionState || snapshot.state == .releasing {
-                records.update(index) { $0.peakMeasured = max($0.peakMeasured, snapshot.measuredForce.value) }
+                records.update(index) {
+                    $0.peakMeasured = max($0.peakMeasured, snapshot.measuredForce.value)
+                    if snapshot.phaseIndex >= 0 { $0.lastPhase = snapshot.phaseIndex + 1 }
+                    if let activity = snapshot.activity { $0.lastActivity = activity.rawValue }
+                }
             }
             if let sink { publishTelemetry(snapshot, to: sink) }
         }
         timeOutStaleRequests(now: now)
         let snapshot = newest ?? runtime.snapshot
         if snapshot.ticks > 0 { reconcile(snapshot, sink: sink) }
+        keepMarker(now: now)
         if !readyAnnounced && snapshot.state == .ready {
             readyAnnounced = true
             onReady?()
@@ -415,18 +431,18 @@ public final class DaemonService {
         if let maximum = arm.maxForceN, !(maximum.isFinite && maximum > 0) {
             throw ControlJSON.invalid("max_force_n", "must be a force above 0 N")
         }
-        let name: String, file: String, text: String
+        let name: String, source: ProgramSource
         switch (arm.program, arm.programText) {
         case (let program?, nil):
             guard let found = catalog.find(program) else { throw catalog.notFound(program) }
-            (name, file, text) = (found.name, found.file, found.text)
+            (name, source) = (found.name, found.source)
         case (nil, let programText?):
-            (name, file, text) = ("", "program_text", programText)
+            (name, source) = ("", ProgramSource(path: "program_text", text: programText))
         default:
             throw ControlJSON.invalid("program", "give exactly one of program and program_text")
         }
         let validated: ValidatedProgram
-        switch catalog.validate(text: text, file: file) {
+        switch catalog.validate(source) {
         case .failure(let found):
             throw ControlError(.programInvalid, "the program has \(found.diagnostics.count) mistake(s); "
                                + (found.diagnostics.first?.description ?? ""),
@@ -500,6 +516,9 @@ public final class DaemonService {
         case .tareFailed(let failure):
             // Every other way the table did not tare (docs/control-protocol.md, device.tare).
             return ControlError(.tareFailed, message, data: ["reason": .string(failure.symbol)])
+        case .finalReleaseUnderWay:
+            return ControlError(.notAllowedInState, message,
+                                data: ["state": .string(InterlockState.treating.description), "activity": "release"])
         }
     }
 }

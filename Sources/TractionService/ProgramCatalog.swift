@@ -14,7 +14,28 @@ struct ProgramCatalog {
     struct Found {
         var name: String
         var file: String
-        var text: String
+        var source: ProgramSource
+
+        /// The file's text for `programs.show`: nothing of a file too large
+        /// to be a program, and bytes that are not UTF-8 as U+FFFD.
+        var text: String {
+            source.byteCount > ProgramSchema.maximumFileBytes ? "" : String(decoding: source.bytes, as: UTF8.self)
+        }
+    }
+
+    /// The file's bytes, at most one more than a program may have: a file
+    /// over the limit is refused by its size, never read whole on the
+    /// service thread.
+    static func read(_ file: String) -> ProgramSource? {
+        guard let handle = FileHandle(forReadingAtPath: file) else { return nil }
+        defer { try? handle.close() }
+        guard let data = try? handle.read(upToCount: ProgramSchema.maximumFileBytes + 1) else { return nil }
+        var byteCount = data.count
+        if byteCount > ProgramSchema.maximumFileBytes,
+           let size = (try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? Int {
+            byteCount = max(byteCount, size)
+        }
+        return ProgramSource(path: file, bytes: [UInt8](data), byteCount: byteCount)
     }
 
     static func isPlausibleName(_ name: String) -> Bool {
@@ -40,8 +61,8 @@ struct ProgramCatalog {
         guard Self.isPlausibleName(name) else { return nil }
         for directory in directories {
             let file = (directory as NSString).appendingPathComponent(name + ".yaml")
-            guard let data = FileManager.default.contents(atPath: file) else { continue }
-            return Found(name: name, file: file, text: String(decoding: data, as: UTF8.self))
+            guard let source = Self.read(file) else { continue }
+            return Found(name: name, file: file, source: source)
         }
         return nil
     }
@@ -51,17 +72,17 @@ struct ProgramCatalog {
                      data: ["program": .string(name), "directories": .array(directories.map(JSONValue.string))])
     }
 
-    func validate(text: String, file: String) -> Result<ValidatedProgram, ProgramDiagnostics> {
-        ProgramValidator.validate(text: text, file: file, limits: limits)
+    func validate(_ source: ProgramSource) -> Result<ValidatedProgram, ProgramDiagnostics> {
+        ProgramValidator.validate(source, limits: limits)
     }
 
     /// The catalogue entry of one file: valid or with its first diagnostic.
-    func entry(name: String, file: String, text: String?) -> (entry: ProgramEntry, diagnostics: [String]) {
-        guard let text else {
+    func entry(name: String, file: String, source: ProgramSource?) -> (entry: ProgramEntry, diagnostics: [String]) {
+        guard let source else {
             return (ProgramEntry(name: name, file: file, valid: false, error: "\(file): cannot be read"),
                     ["\(file): cannot be read"])
         }
-        switch validate(text: text, file: file) {
+        switch validate(source) {
         case .failure(let found):
             let lines = found.diagnostics.map(\.description)
             return (ProgramEntry(name: name, file: file, valid: false, error: lines.first), lines)

@@ -6,8 +6,14 @@ import TractionControlProtocol
 
 /// The marker of a running session in the state directory
 /// (docs/control-protocol.md, section 9): written when a session starts,
-/// removed once it has ended and the force is released. Found at start, it
-/// means the previous daemon died during a session.
+/// rewritten while it runs (about once a second, and after every operator
+/// action) with what its record needs if the daemon dies, and removed once
+/// it has ended and the force is released. Found at start, it means the
+/// previous daemon died during a session, and it closes that session's
+/// record.
+///
+/// The members after `weightKg` are optional: a marker left by an older
+/// daemon has none of them, and is still an interrupted session.
 struct SessionMarker: Codable, Sendable, Hashable {
     var program: String
     var patient: String
@@ -15,10 +21,31 @@ struct SessionMarker: Codable, Sendable, Hashable {
     var armedBy: String
     var region: String
     var weightKg: Double
+    var armedAt: String?
+    /// The largest force measured since the start (the larger of the two
+    /// force channels, `Telemetry.measuredForce`), in newtons.
+    var peakMeasuredN: Double?
+    /// The phase (1-based) and activity the planner was in when last known alive.
+    var lastPhase: Int?
+    var lastActivity: String?
+    var alarms: [String]?
+    /// The newest `maximumActions` operator actions; `actionsOmitted` counts the older ones.
+    var actions: [RecordAction]?
+    var actionsOmitted: Int?
+    /// The last instant (wall clock, RFC 3339) the daemon was known alive
+    /// with this session: the end of the record if it never writes again.
+    var lastAliveAt: String?
 
     enum CodingKeys: String, CodingKey {
         case program, patient, startedAt = "started_at", armedBy = "armed_by", region, weightKg = "weight_kg"
+        case armedAt = "armed_at", peakMeasuredN = "peak_measured_n", lastPhase = "last_phase"
+        case lastActivity = "last_activity", alarms, actions, actionsOmitted = "actions_omitted"
+        case lastAliveAt = "last_alive_at"
     }
+
+    /// Bounds the marker (and so each rewrite) however many requests a
+    /// client sends during one session; the in-memory record keeps them all.
+    static let maximumActions = 256
 
     static let fileName = "session.json"
 

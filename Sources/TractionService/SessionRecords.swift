@@ -27,11 +27,13 @@ struct RecordDraft {
     var peakMeasured = 0.0
     var alarms: [String] = []
     var actions: [RecordAction] = []
+    var lastPhase: Int?
+    var lastActivity: String?
 
     var record: SessionRecord {
         SessionRecord(program: program, patient: patient, armedBy: armedBy, armedAt: armedAt, startedAt: startedAt,
                       endedAt: endedAt, endReason: endReason, peakMeasuredN: peakMeasured, alarms: alarms,
-                      actions: actions)
+                      actions: actions, lastPhase: lastPhase, lastActivity: lastActivity)
     }
 }
 
@@ -59,4 +61,10 @@ struct SessionRecordBook {
     }
 
     func newest(_ limit: Int) -> [SessionRecord] { records.suffix(max(0, limit)).reversed().map(\.record) }
+
+    /// The draft at `index`, if it is still kept.
+    func draft(_ index: Int) -> RecordDraft? {
+        let position = index - dropped
+        return records.indices.contains(position) ? records[position] : nil
+    }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TractionControlClient
 import TractionControlProtocol
+import TractionTherapy
 
 /// Options of every command that talks to tractiond.
 struct DaemonOptions: ParsableArguments {
@@ -30,7 +31,10 @@ struct DaemonOptions: ParsableArguments {
     /// `refusal` names what did not happen ("the session was not started").
     func run<Result>(refusal: String? = nil, _ body: (ControlClient) throws(ControlClientError) -> Result) throws -> Result {
         do {
-            let client = try ControlClient(socketPath: socketPath, replyTimeout: timeout, helloTimeout: min(timeout, 5))
+            // Text for people: every string the daemon sends is escaped before
+            // it can reach the terminal (JSON output escapes by its own rules).
+            let client = try ControlClient(socketPath: socketPath, replyTimeout: timeout, helloTimeout: min(timeout, 5),
+                                           incomingFilter: json ? nil : { $0.printable })
             defer { client.close() }
             return try body(client)
         } catch {
@@ -41,7 +45,7 @@ struct DaemonOptions: ParsableArguments {
 
     func report(_ error: ControlClientError, refusal: String?) {
         let text = ErrorText.explain(error, refusal: refusal)
-        printError("tractionctl: \(text) [\(error.symbolicCode)]")
+        printError("tractionctl: \(PrintableText.escapedKeepingLines(text)) [\(error.symbolicCode)]")
         if json {
             var members: [String: JSONValue] = ["code": .string(error.symbolicCode), "message": .string(text)]
             if case .daemon(let controlError) = error, !controlError.data.isEmpty {
@@ -60,5 +64,18 @@ enum JSONText {
             : [.sortedKeys, .withoutEscapingSlashes]
         let data = (try? encoder.encode(value)) ?? Data("null".utf8)
         Swift.print(String(decoding: data, as: UTF8.self))
+    }
+}
+
+extension JSONValue {
+    /// Every string in the tree as a terminal must show it (`String.visible`);
+    /// member names are the protocol's own and stay as they are.
+    var printable: JSONValue {
+        switch self {
+        case .string(let text): .string(text.visible)
+        case .array(let elements): .array(elements.map(\.printable))
+        case .object(let members): .object(members.mapValues(\.printable))
+        default: self
+        }
     }
 }

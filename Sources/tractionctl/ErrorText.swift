@@ -46,8 +46,11 @@ enum ErrorText {
             return prefix + "acknowledge the alarm\(alarms.count == 1 ? "" : "s") first"
                 + (alarms.isEmpty ? "" : ": \(alarms.joined(separator: ", ")) (tractionctl ack --all)")
         case .notAllowedInState:
+            // The daemon's sentence already names the state (or the final
+            // release); the state is added only to a message that does not.
+            guard error.message.isEmpty else { return prefix + error.message }
             let state = error.data["state"]?.stringValue.map { " while the table is \($0)" } ?? ""
-            return prefix + "not possible\(state) (\(error.message))"
+            return prefix + "not possible\(state)"
         case .confirmationRequired:
             let peak = error.data["peak_n"]?.numberValue.map { Units.force($0) } ?? "the planned peak"
             return prefix + "the plan's peak \(peak) needs a clinician's confirmation: run the command on a terminal, "

@@ -58,7 +58,7 @@ enum ExitStatus {
             + "METHOD_NOT_FOUND, MESSAGE_INCOMPLETE)"),
         (noPermission, "EX_NOPERM",
          "permission denied: not in the socket's group (SOCKET_PERMISSION_DENIED) or the role is too low (PERMISSION_DENIED)"),
-        (configuration, "EX_CONFIG", "the daemon's configuration file is invalid (CONFIGURATION_INVALID)"),
+        (configuration, "EX_CONFIG", "the daemon's configuration file is invalid (CONFIGURATION_INVALID, or one given with --config)"),
     ]
 
     /// The status for a symbolic code, the daemon's or the client's.

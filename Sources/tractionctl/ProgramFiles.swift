@@ -4,7 +4,7 @@ import TractionTherapy
 /// Reads the program files named on the command line. A directory stands
 /// for every `.yaml` / `.yml` file in it (not recursive), in name order.
 struct ProgramFiles {
-    var sources: [ProgramLibrary.SourceFile] = []
+    var sources: [ProgramSource] = []
     /// Paths that could not be read, with the reason.
     var unreadable: [(path: String, reason: String)] = []
 
@@ -28,15 +28,33 @@ struct ProgramFiles {
     }
 
     private mutating func read(_ path: String) {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            unreadable.append((path, "cannot be read"))
-            return
+        switch Self.source(at: path) {
+        case .success(let source): sources.append(source)
+        case .failure(let reason): unreadable.append((path, reason.text))
         }
-        guard let text = String(data: data, encoding: .utf8) else {
-            unreadable.append((path, "is not UTF-8 text"))
-            return
+    }
+
+    struct Unreadable: Error {
+        var text: String
+    }
+
+    /// Reads at most one byte more than a program may have: a larger file
+    /// (or a device that never ends) is refused by its size, not read whole.
+    static func source(at path: String) -> Result<ProgramSource, Unreadable> {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return .failure(Unreadable(text: "cannot be read")) }
+        defer { try? handle.close() }
+        let limit = ProgramSchema.maximumFileBytes
+        let bytes: [UInt8]
+        do {
+            bytes = [UInt8](try handle.read(upToCount: limit + 1) ?? Data())
+        } catch {
+            return .failure(Unreadable(text: "cannot be read: \(error.localizedDescription)"))
         }
-        sources.append(ProgramLibrary.SourceFile(path: path, text: text))
+        var byteCount = bytes.count
+        if byteCount > limit, let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int {
+            byteCount = max(byteCount, size)
+        }
+        return .success(ProgramSource(path: path, bytes: bytes, byteCount: byteCount))
     }
 }
 

@@ -20,13 +20,16 @@ struct ProgramsListCommand: ParsableCommand {
             Without --directory, asks tractiond: the names are those `tractionctl start` \
             accepts, from the daemon's program directories (an earlier directory hides \
             a program of the same name in a later one). With --directory, reads the \
-            directories given instead, in the same way, without a daemon.
+            directories given instead, in the same way, without a daemon, and checks \
+            them against the limits --config and --table give (as `programs validate`).
             """
     )
 
     @Option(name: .customLong("directory"), help: ArgumentHelp(
         "Read this directory instead of asking the daemon (repeat for several; the first wins).", valueName: "dir"))
     var directories: [String] = []
+
+    @OptionGroup var table: TableLimitOptions
 
     @OptionGroup var daemon: DaemonOptions
 
@@ -41,23 +44,29 @@ struct ProgramsListCommand: ParsableCommand {
             }
             list = decoded
         } else {
-            list = Self.local(directories)
+            let limits = try table.resolve()
+            list = Self.local(directories, limits: limits.limits)
             if daemon.json { return JSONText.print(ControlJSON.value(list)) }
+            print(Self.render(list))
+            print(limits.source.summary)
+            return
         }
         print(Self.render(list))
     }
 
     static func render(_ list: ProgramsListResult) -> String {
-        var lines = ["\(list.programs.count) program(s) in \(list.directories.joined(separator: ", ")):"]
+        var lines = ["\(list.programs.count) program(s) in \(list.directories.joined(separator: ", ").visible):"]
         let width = max(12, (list.programs.map(\.name.count).max() ?? 0) + 2)
+        // Names, descriptions and diagnostics come from files: shown, never obeyed.
         for entry in list.programs {
-            let name = entry.name.padding(toLength: width, withPad: " ", startingAt: 0)
+            let name = entry.name.visible.padding(toLength: width, withPad: " ", startingAt: 0)
             if entry.valid {
-                let facts = [entry.region, entry.durationS.map(Units.clock), entry.peakN.map { "peak \(Units.shortForce($0))" }]
+                let facts = [entry.region?.visible, entry.durationS.map(Units.clock),
+                             entry.peakN.map { "peak \(Units.shortForce($0))" }]
                     .compactMap { $0 }.joined(separator: ", ")
-                lines.append("  \(name)\(facts)\(entry.description.map { $0.isEmpty ? "" : "  \($0)" } ?? "")")
+                lines.append("  \(name)\(facts)\(entry.description.map { $0.isEmpty ? "" : "  \($0.visible)" } ?? "")")
             } else {
-                lines.append("  \(name)\(Style.current.red("INVALID")): \(entry.error ?? "?")")
+                lines.append("  \(name)\(Style.current.red("INVALID")): \(entry.error?.visible ?? "?")")
             }
         }
         return lines.joined(separator: "\n")
@@ -65,7 +74,7 @@ struct ProgramsListCommand: ParsableCommand {
 
     /// The daemon's listing rule applied to local directories: every `NAME.yaml`,
     /// named by its file, the first directory winning.
-    static func local(_ directories: [String]) -> ProgramsListResult {
+    static func local(_ directories: [String], limits: TherapyLimits) -> ProgramsListResult {
         var seen: Set<String> = []
         var entries: [ProgramEntry] = []
         for directory in directories {
@@ -74,17 +83,20 @@ struct ProgramsListCommand: ParsableCommand {
                 let name = String(fileName.dropLast(".yaml".count))
                 guard !name.hasPrefix("."), seen.insert(name).inserted else { continue }
                 let file = (directory as NSString).appendingPathComponent(fileName)
-                entries.append(entry(name: name, file: file))
+                entries.append(entry(name: name, file: file, limits: limits))
             }
         }
         return ProgramsListResult(programs: entries.sorted { $0.name < $1.name }, directories: directories)
     }
 
-    static func entry(name: String, file: String) -> ProgramEntry {
-        guard let data = FileManager.default.contents(atPath: file) else {
-            return ProgramEntry(name: name, file: file, valid: false, error: "\(file): cannot be read")
+    static func entry(name: String, file: String, limits: TherapyLimits) -> ProgramEntry {
+        let source: ProgramSource
+        switch ProgramFiles.source(at: file) {
+        case .failure(let unreadable):
+            return ProgramEntry(name: name, file: file, valid: false, error: "\(file): \(unreadable.text)")
+        case .success(let read): source = read
         }
-        switch ProgramValidator.validate(text: String(decoding: data, as: UTF8.self), file: file) {
+        switch ProgramValidator.validate(source, limits: limits) {
         case .failure(let found):
             return ProgramEntry(name: name, file: file, valid: false, error: found.diagnostics.first?.description)
         case .success(let program):

@@ -16,7 +16,8 @@ struct ProgramsShowCommand: ParsableCommand {
             phase with its start, duration, forces (N and kg or lb) and angles, the total \
             session time, and the effective force limit with the cap that set it, for the \
             patient --weight describes; no daemon needed. Times assume no pause, adjustment \
-            or stop.
+            or stop. The file is checked against the limits --config and --table give, as \
+            `programs validate` says, and the last line names them.
 
             For a program name: asks tractiond for its program of that name and prints its \
             file, whether it is valid, every diagnostic and its text. `tractionctl start` \
@@ -42,6 +43,8 @@ struct ProgramsShowCommand: ParsableCommand {
     @Flag(help: "Also list every segment (ramp, hold, rest, move) of the session.")
     var segments = false
 
+    @OptionGroup var table: TableLimitOptions
+
     @OptionGroup var daemon: DaemonOptions
 
     var output: DaemonOptions { daemon }
@@ -65,12 +68,13 @@ struct ProgramsShowCommand: ParsableCommand {
 
     func run() throws {
         guard isLocalFile, let weight else { return try showDaemonProgram() }
+        let limits = try table.resolve()
         let input = ProgramFiles(paths: [file])
-        for unreadable in input.unreadable { printError("\(unreadable.path): error: \(unreadable.reason)") }
+        for unreadable in input.unreadable { printError("\(unreadable.path.visible): error: \(unreadable.reason)") }
         guard let source = input.sources.first, input.unreadable.isEmpty else { throw ExitStatus.noInput }
 
         let program: ValidatedProgram
-        switch ProgramValidator.validate(text: source.text, file: source.path) {
+        switch ProgramValidator.validate(source, limits: limits.limits) {
         case .success(let valid): program = valid
         case .failure(let diagnostics):
             if output.json {
@@ -78,9 +82,10 @@ struct ProgramsShowCommand: ParsableCommand {
                     valid: false,
                     files: [.init(path: source.path, valid: false, program: nil, nominalSessionSeconds: nil,
                                   diagnostics: diagnostics.diagnostics)],
-                    unreadable: []))
+                    unreadable: [], limits: limits.source))
             } else {
-                for diagnostic in diagnostics.diagnostics { printError(diagnostic.description) }
+                printError(limits.source.summary)
+                for diagnostic in diagnostics.diagnostics { printError(diagnostic.description.visible) }
             }
             throw ExitStatus.dataError
         }
@@ -91,10 +96,10 @@ struct ProgramsShowCommand: ParsableCommand {
         do {
             plan = try SessionPlan(program: program, patient: patient)
         } catch {
-            printError("\(source.path): error: \(error)")
+            printError("\(source.path.visible): error: \(error)")
             throw ExitStatus.dataError
         }
-        let report = ShowReport(plan: plan, file: source.path, units: units)
+        let report = ShowReport(plan: plan, file: source.path, units: units, limits: limits.source)
         if output.json {
             try JSONOutput.print(report)
         } else {
@@ -112,18 +117,22 @@ struct ProgramsShowCommand: ParsableCommand {
             throw ExitStatus.protocolError
         }
         let entry = shown.entry
-        print(StatusText.field("Program", "\(entry.name) from \(entry.file) (on the daemon's computer)"))
+        print(StatusText.field("Program", "\(entry.name.visible) from \(entry.file.visible) (on the daemon's computer)"))
         if entry.valid {
-            let facts = [entry.region, entry.durationS.map { "\(Units.clock($0)) as programmed" },
+            let facts = [entry.region.map(\.visible), entry.durationS.map { "\(Units.clock($0)) as programmed" },
                          entry.peakN.map { "peak \(Units.force($0))" }].compactMap { $0 }
             print(StatusText.field("Valid", facts.joined(separator: ", ")))
-            if let description = entry.description, !description.isEmpty { print(StatusText.field("", description)) }
+            if let description = entry.description, !description.isEmpty {
+                print(StatusText.field("", description.visible))
+            }
         } else {
             print(StatusText.field("INVALID", "\(shown.diagnostics.count) problem(s):"))
-            for diagnostic in shown.diagnostics { print("  \(diagnostic)") }
+            for diagnostic in shown.diagnostics { print("  \(diagnostic.visible)") }
         }
         print("")
-        print(shown.text, terminator: shown.text.hasSuffix("\n") ? "" : "\n")
+        // The file's own text, with its lines but never a control character.
+        let text = PrintableText.escapedKeepingLines(shown.text)
+        print(text, terminator: text.hasSuffix("\n") ? "" : "\n")
         if !entry.valid { throw ExitStatus.dataError }
     }
 }

@@ -91,7 +91,7 @@ struct ReplayCommand: ParsableCommand {
 
     func run() throws {
         let input = ProgramFiles(paths: [program])
-        for unreadable in input.unreadable { printError("\(unreadable.path): error: \(unreadable.reason)") }
+        for unreadable in input.unreadable { printError("\(unreadable.path.visible): error: \(unreadable.reason)") }
         guard let source = input.sources.first, input.unreadable.isEmpty else { throw ExitStatus.noInput }
 
         // Programs are validated against the limits of the table they will
@@ -99,17 +99,17 @@ struct ReplayCommand: ParsableCommand {
         var plantConfiguration = PlantConfiguration(seed: seed)
         let engine = EngineConfiguration(rateHertz: rate).adapted(to: plantConfiguration.identity)
         let validated: ValidatedProgram
-        switch ProgramValidator.validate(text: source.text, file: source.path, limits: engine.therapyLimits) {
+        switch ProgramValidator.validate(source, limits: engine.therapyLimits) {
         case .success(let program): validated = program
         case .failure(let diagnostics):
-            for diagnostic in diagnostics.diagnostics { printError(diagnostic.description) }
+            for diagnostic in diagnostics.diagnostics { printError(diagnostic.description.visible) }
             throw ExitStatus.dataError
         }
         let patient = PatientParameters(weight: Kilograms(weight), region: region ?? validated.program.region,
                                         firstSession: firstSession)
         let plan: SessionPlan
         do { plan = try SessionPlan(program: validated, patient: patient) } catch {
-            printError("\(source.path): error: \(error)")
+            printError("\(source.path.visible): error: \(error)")
             throw ExitStatus.dataError
         }
         plantConfiguration.patient = SimulatedPatient(bodyMass: Kilograms(weight), region: patient.region)
@@ -153,7 +153,7 @@ struct ReplayCommand: ParsableCommand {
 enum ReplayText {
     static func render(_ report: ReplayReport, units: DisplayMassUnit, chart: String?) -> String {
         var lines: [String] = []
-        lines.append("SIMULATED replay of \(report.program): \(report.region), "
+        lines.append("SIMULATED replay of \(report.program.visible): \(report.region), "
             + "\(DisplayMassUnit.number(report.weightKilograms, decimals: 1)) kg, seed \(report.seed), "
             + "\(DisplayMassUnit.number(report.rateHertz, decimals: 0)) Hz")
         lines.append("Effective limit: \(units.format(Newtons(report.effectiveLimitNewtons))) (\(report.limitSource))"
@@ -162,7 +162,7 @@ enum ReplayText {
         lines.append(pad("phase", 24) + pad("target", 20) + pad("achieved", 20) + pad("hold RMS", 16)
             + pad("overshoot", 18) + pad("to hold", 10) + "angles")
         for phase in report.phases {
-            let name = phase.phase == 0 ? "release" : "\(phase.phase). \(phase.name)"
+            let name = phase.phase == 0 ? "release" : "\(phase.phase). \(phase.name.visible)"
             let target = phase.targetHoldNewtons.map { units.format(Newtons($0)) } ?? "-"
             let achieved = phase.achievedHoldNewtons.map { units.format(Newtons($0)) } ?? "-"
             let rms = phase.holdRmsErrorNewtons.map {

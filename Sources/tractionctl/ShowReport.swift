@@ -72,8 +72,10 @@ struct ShowReport: Encodable {
     var totalSeconds: Double
     var total: String
     var segments: [PlannedSegment]
+    /// Which limits the program was checked and planned against.
+    var limits: TableLimitOptions.LimitsSource?
 
-    init(plan: SessionPlan, file: String, units: DisplayMassUnit) {
+    init(plan: SessionPlan, file: String, units: DisplayMassUnit, limits: TableLimitOptions.LimitsSource? = nil) {
         let program = plan.program.program
         let timeline = plan.timeline
         let limit = plan.effectiveLimit
@@ -113,5 +115,6 @@ struct ShowReport: Encodable {
         self.totalSeconds = plan.totalDuration.value
         self.total = SessionClock.minutesAndSeconds(plan.totalDuration)
         self.segments = timeline
+        self.limits = limits
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TractionTherapy
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -74,4 +75,11 @@ func printError(_ line: String) {
 /// Writes raw text to standard output at once (a whole screen frame).
 func writeOutput(_ text: String) {
     FileHandle.standardOutput.write(Data(text.utf8))
+}
+
+extension String {
+    /// This text as a terminal must show it: every control character (ESC
+    /// and the rest) and bidirectional override written as a visible
+    /// escape. For anything that came from a file or the daemon.
+    var visible: String { PrintableText.escaped(self) }
 }

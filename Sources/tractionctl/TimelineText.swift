@@ -5,8 +5,9 @@ import TractionTherapy
 enum TimelineText {
     static func render(_ report: ShowReport, plan: SessionPlan, units: DisplayMassUnit, segments: Bool) -> String {
         var lines: [String] = []
-        lines.append("Program   \(report.program) (\(report.region)) from \(report.file)")
-        if !report.description.isEmpty { lines.append("          \(report.description)") }
+        // What came from the file is escaped: a terminal must show it, never obey it.
+        lines.append("Program   \(report.program.visible) (\(report.region)) from \(report.file.visible)")
+        if !report.description.isEmpty { lines.append("          \(report.description.visible)") }
         lines.append("Patient   \(DisplayMassUnit.number(report.patient.weightKilograms, decimals: 1)) kg, "
                      + "\(report.patient.region)\(report.patient.firstSession ? ", first session" : "")")
         lines.append("Limit     \(report.effectiveLimit.display), set by the \(report.effectiveLimit.setBy)")
@@ -27,7 +28,7 @@ enum TimelineText {
                 : (rests.count > 1 ? "\(rests.first!) → \(rests.last!)" : (rests.first ?? "-"))
             let cycles = phase.steps > 1 ? "\(phase.steps)x\(phase.cyclesPerStep)" : "\(phase.cyclesPerStep)"
             lines.append(row([
-                "\(phase.number)", phase.name, phase.mode.rawValue,
+                "\(phase.number)", phase.name.visible, phase.mode.rawValue,
                 SessionClock.minutesAndSeconds(Seconds(phase.startSeconds)), phase.duration,
                 holdText + (limited ? " (limited)" : ""), restText, cycles,
                 phase.angles.shortDescription + (phase.articulation ? " (articulation)" : ""),
@@ -41,6 +42,7 @@ enum TimelineText {
                           SessionClock.minutesAndSeconds(Seconds(report.releaseSeconds)), "→ 0 N", "", "", ""]))
         lines.append("")
         lines.append("Total session time \(report.total)")
+        if let limits = report.limits { lines.append(limits.summary) }
         if segments {
             lines.append("")
             lines.append("Segments:")

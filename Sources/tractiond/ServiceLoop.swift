@@ -51,6 +51,7 @@ enum ServiceLoop {
                 // that fallback once hid a socket the unit could not open.
                 log("tractiond: SIMULATION continues without a control socket")
                 runWithoutSocket(service: service, supervisor: supervisor)
+                service.closeRecordsForExit()
                 return
             }
             // Without its socket nobody can stop a session: release and leave
@@ -58,10 +59,12 @@ enum ServiceLoop {
             // timeout's extensions, the give-up when the force stalls).
             supervisor.requestShutdown()
             runWithoutSocket(service: service, supervisor: supervisor)
+            service.closeRecordsForExit()
             throw ExitCode(73)
         }
         log("control socket \(socketPath)")
         server.run(until: { supervisor.finished })
+        service.closeRecordsForExit()
     }
 
     /// The `socket.*` keys the server takes, at start and at every reload.

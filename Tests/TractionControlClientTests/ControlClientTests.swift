@@ -201,3 +201,50 @@ struct ControlClientTests {
         #expect(ControlClient.resolveSocketPath(nil, environment: [:]) == "/run/tractiond/control.sock")
     }
 }
+
+/// tractionctl's text output passes everything the daemon sends through a
+/// filter (it escapes what a terminal would obey): results, errors' messages
+/// and data, and notifications all go through it before anyone sees them.
+@Suite("ControlClient incoming filter")
+struct ControlClientFilterTests {
+    @Test func everyStringTheDaemonSendsPassesTheFilterFirst() throws {
+        let server = try ScriptedServer { peer in
+            peer.send(ScriptedServer.hello)
+            var request = peer.receive()
+            peer.send(#"{"jsonrpc":"2.0","method":"event","params":{"kind":"link_refused","reason":"\u001b[2J0 N"}}"#)
+            peer.send(#"{"jsonrpc":"2.0","id":\#(ScriptedServer.Peer.idText(request)),"result":{"program":"\u001b[Hx"}}"#)
+            request = peer.receive()
+            peer.send(#"{"jsonrpc":"2.0","id":\#(ScriptedServer.Peer.idText(request)),"error":{"code":-32021,"message":"bad \u001b[2J","data":{"code":"PROGRAM_INVALID","diagnostics":["\u001b[31mred"]}}}"#)
+            _ = peer.receive()
+        }
+        defer { server.finish() }
+        let marked: (JSONValue) -> JSONValue = { value in Self.mark(value) }
+        let client = try ControlClient(socketPath: server.path, incomingFilter: marked)
+        let result = try client.request(.status)
+        #expect(result["program"] == "<\u{1B}[Hx>")
+        #expect(try client.nextNotification(timeout: 1)?.params["reason"] == "<\u{1B}[2J0 N>")
+        do {
+            _ = try client.request(.sessionPreview)
+            Issue.record("the error response was not thrown")
+        } catch {
+            guard case .daemon(let controlError) = error else {
+                Issue.record("unexpected \(error)")
+                return
+            }
+            #expect(controlError.code == .programInvalid, "the symbolic code is read before the filter")
+            #expect(controlError.message == "<bad \u{1B}[2J>")
+            #expect(controlError.data["diagnostics"] == ["<\u{1B}[31mred>"])
+        }
+    }
+
+    /// Wraps every string with an ESC in angle brackets, so the test sees
+    /// which went through (the hello's plain values stay readable).
+    static func mark(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .string(let text): .string(text.contains("\u{1B}") ? "<\(text)>" : text)
+        case .array(let elements): .array(elements.map(mark))
+        case .object(let members): .object(members.mapValues(mark))
+        default: value
+        }
+    }
+}

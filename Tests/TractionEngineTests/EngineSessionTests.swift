@@ -134,7 +134,7 @@ struct EngineRig {
         rig.plant.inputs.harnessClosed = false
         rig.tick(3)
         #expect(rig.engine.armedSession == nil)
-        #expect(rig.engine.lastSessionEnd == .interrupted)
+        #expect(rig.engine.lastSessionEnd == .harnessOpened)
         #expect(rig.start() == .refused(.noSessionArmed))
         #expect(rig.plant.trueCableForce < 15)
     }

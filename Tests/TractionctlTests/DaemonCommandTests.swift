@@ -90,6 +90,11 @@ struct DaemonCommandTests {
         let again = try daemon.ctl(["stop"])
         #expect(again.status == 0)
         #expect(again.standardOutput.hasPrefix("Nothing to stop"))
+        // The reason once, not "... ready (not possible while the table is ready)".
+        let refused = try daemon.ctl(["adjust", "--max-force", "100"])
+        #expect(refused.status == 75)
+        #expect(refused.standardError
+            == "tractionctl: the force was not changed: not possible while the table is ready [NOT_ALLOWED_IN_STATE]\n")
     }
 
     @Test func aStartRefusedBecauseTheHarnessIsOpenSaysSoAndLeavesNothingArmed() throws {

@@ -230,6 +230,38 @@ struct TractiondSocketTests {
         #expect(!FileManager.default.fileExists(atPath: directory + "/state/session.json"))
     }
 
+    /// An opened harness ends a session with its own reason, not as a
+    /// crash would (`interrupted`), and the event names the interlock cause.
+    @Test func aHarnessOpenedDuringASessionEndsItAsHarnessOpened() throws {
+        let directory = Self.temporaryDirectory()
+        let (process, output) = try launchDaemon(directory: directory)
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        let client = try ControlClient(path: directory + "/control.sock")
+        #expect(try waitForState(client, "ready"), "\(output.value)")
+        _ = try client.result("subscribe", ["topics": ["events", "session"]])
+        #expect(try sessionPulling(client, force: 30), "\(output.value)")
+        kill(process.processIdentifier, SIGUSR1)
+        var ended: [String: Any]?
+        var toReleasing: [String: Any]?
+        for _ in 0..<200 {
+            guard ended == nil, let message = try client.readMessage() else { break }
+            let params = message["params"] as? [String: Any] ?? [:]
+            if message["method"] as? String == "event", params["kind"] as? String == "session_ended" { ended = params }
+            if message["method"] as? String == "session", params["to"] as? String == "releasing" { toReleasing = params }
+        }
+        #expect(ended?["reason"] as? String == "harness_opened")
+        #expect(ended?["cause"] as? String == "harnessOpen")
+        #expect(toReleasing?["cause"] as? String == "harnessOpen", "the session notification comes first")
+        #expect(try waitForState(client, "ready"))
+        let sessions = try client.result("records.list")["sessions"] as? [[String: Any]] ?? []
+        #expect(sessions.first?["end_reason"] as? String == "harness_opened")
+        #expect(try client.result("status")["last_session_end"] as? String == "harness_opened")
+        kill(process.processIdentifier, SIGUSR1)
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+    }
+
     /// Starts the demo over the socket and returns once the table pulls `force` N.
     func sessionPulling(_ client: ControlClient, force threshold: Double = 80) throws -> Bool {
         _ = try client.result("session.arm", Self.demo)
@@ -317,23 +349,46 @@ struct TractiondSocketTests {
         #expect(measured <= 15, "exited at \(measured) N")
     }
 
+    /// Item 9 and 10 of issue 13: the record of a session whose daemon was
+    /// killed (SIGKILL, so nothing could be written at the end) carries the
+    /// session's own peak, last phase, actions and last-alive time from the
+    /// marker, and a client that subscribes to events after the restart
+    /// still receives the `interrupted_session` event.
     @Test func aDaemonKilledMidSessionReportsTheInterruptedSessionAfterItsRestart() throws {
         let directory = Self.temporaryDirectory()
+        let markerPath = directory + "/state/session.json"
+        func marker() -> [String: Any]? {
+            guard let data = FileManager.default.contents(atPath: markerPath) else { return nil }
+            return try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        }
         let (first, firstOutput) = try launchDaemon(directory: directory)
         defer { if first.isRunning { kill(first.processIdentifier, SIGKILL) } }
+        var highestSeen = 0.0
+        var lastAliveBeforeKill = ""
         do {
             let client = try ControlClient(path: directory + "/control.sock")
             #expect(try waitForState(client, "ready"), "\(firstOutput.value)")
             _ = try client.result("session.arm", Self.demo)
             _ = try client.result("session.start", ["confirm": false])
-            let deadline = Date().addingTimeInterval(30)
+            var deadline = Date().addingTimeInterval(30)
             while Date() < deadline {
                 let force = (try client.result("status")["force"] as? [String: Any])?["measured_n"] as? Double ?? 0
-                if force > 30 { break }
+                highestSeen = max(highestSeen, force)
+                if force > 60 { break }
                 usleep(100_000)
             }
+            _ = try client.result("session.pause")
+            _ = try client.result("session.resume")
+            // Wait for a periodic rewrite after the actions, then kill.
+            let afterActions = marker()?["last_alive_at"] as? String ?? ""
+            deadline = Date().addingTimeInterval(10)
+            while Date() < deadline, (marker()?["last_alive_at"] as? String ?? "") <= afterActions { usleep(100_000) }
+            lastAliveBeforeKill = marker()?["last_alive_at"] as? String ?? ""
         }
-        #expect(FileManager.default.fileExists(atPath: directory + "/state/session.json"))
+        #expect(!lastAliveBeforeKill.isEmpty, "the marker is rewritten while the session runs")
+        let markerPeak = marker()?["peak_measured_n"] as? Double ?? 0
+        #expect(markerPeak > 60, "the running peak is in the marker: \(marker() ?? [:])")
+        let killedAt = WallClockText.now()
         kill(first.processIdentifier, SIGKILL)
         first.waitUntilExit()
 
@@ -348,11 +403,42 @@ struct TractiondSocketTests {
         #expect(try waitForState(client, "ready"))
         let force = (try client.result("status")["force"] as? [String: Any])?["measured_n"] as? Double ?? 99
         #expect(abs(force) < 15, "the restarted table holds no tension")
+
         let sessions = try client.result("records.list")["sessions"] as? [[String: Any]] ?? []
-        #expect(sessions.first?["end_reason"] as? String == "interrupted")
+        let record = try #require(sessions.first)
+        #expect(record["end_reason"] as? String == "interrupted")
+        let peak = record["peak_measured_n"] as? Double ?? 0
+        #expect(peak >= markerPeak && peak >= highestSeen - 1, "the session's peak, not the \(force) N at the restart")
+        #expect(record["last_phase"] as? Int == 1)
+        let methods = (record["actions"] as? [[String: Any]] ?? []).compactMap { $0["method"] as? String }
+        #expect(methods == ["session.arm", "session.start", "session.pause", "session.resume"])
+        let endedAt = record["ended_at"] as? String ?? ""
+        let detectedAt = interrupted?["detected_at"] as? String ?? ""
+        #expect(endedAt >= lastAliveBeforeKill && endedAt <= killedAt,
+                "ended when last known alive (\(endedAt)), not at the restart (\(detectedAt))")
+        #expect(endedAt < detectedAt)
+
+        // The event was published before anyone could listen: a subscriber gets it now.
+        let listener = try ControlClient(path: directory + "/control.sock")
+        #expect(try listener.result("subscribe", ["topics": ["events"]])["topics"] as? [String] == ["events"])
+        let events = try listener.collect("event", count: 1)
+        let event = try #require(events.first?["params"] as? [String: Any])
+        #expect(event["kind"] as? String == "interrupted_session")
+        #expect((event["interrupted"] as? [String: Any])?["patient"] as? String == "P-1042")
         kill(second.processIdentifier, SIGTERM)
         second.waitUntilExit()
         #expect(second.terminationStatus == 0)
+    }
+}
+
+/// The wall clock as the daemon writes it (RFC 3339, UTC, milliseconds), so
+/// that its times compare with the daemon's as strings.
+enum WallClockText {
+    static func now() -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        return formatter.string(from: Date())
     }
 }
 

@@ -26,9 +26,22 @@ extension ProgramParser {
         }
 
         var name = "phase \(index)"
+        let nameRule = "text of 1 to \(ProgramSchema.maximumPhaseNameLength) characters, without control characters"
         if let (_, nameNode) = fields["name"],
-           let text = reader.scalar(nameNode, field: "\(field).name", allowed: "text") {
-            name = text
+           let text = reader.scalar(nameNode, field: "\(field).name", allowed: nameRule) {
+            if let control = Self.firstControlCharacter(in: text) {
+                // A name is printed on consoles: an escape sequence in it
+                // could clear the screen and draw a false reading.
+                let code = "U+" + String(control.value, radix: 16, uppercase: true)
+                reader.report(.invalidValue, at: nameNode, field: "\(field).name",
+                              value: PrintableText.escaped(text), allowed: nameRule,
+                              "contains a control character (\(code))")
+            } else if text.isEmpty || text.count > ProgramSchema.maximumPhaseNameLength {
+                reader.report(.invalidValue, at: nameNode, field: "\(field).name", value: text, allowed: nameRule,
+                              "not a valid phase name")
+            } else {
+                name = text
+            }
         }
 
         // Hold forces, one per step.

@@ -41,6 +41,14 @@ public struct ProgramDiagnosticCode: RawRepresentable, Sendable, Hashable, Codab
     public static let emptyProgram = Self(rawValue: "EMPTY_PROGRAM")
     public static let sessionTooLong = Self(rawValue: "SESSION_TOO_LONG")
     public static let duplicateProgramName = Self(rawValue: "DUPLICATE_PROGRAM_NAME")
+    /// A file over `ProgramSchema.maximumFileBytes`: refused before parsing.
+    public static let fileTooLarge = Self(rawValue: "FILE_TOO_LARGE")
+    /// More phases than `ProgramSchema.maximumPhases`: refused before they are read.
+    public static let tooManyPhases = Self(rawValue: "TOO_MANY_PHASES")
+    /// Bytes that are not UTF-8, or characters YAML does not allow in a file.
+    public static let invalidEncoding = Self(rawValue: "INVALID_ENCODING")
+    /// More mistakes than `ProgramSchema.maximumDiagnostics`: the rest are counted, not listed.
+    public static let tooManyMistakes = Self(rawValue: "TOO_MANY_MISTAKES")
 }
 
 /// One mistake in a program file: where it is, which field, the value found,

@@ -2,15 +2,8 @@
 /// names across all of them (a library may not hold two programs of the
 /// same name, since clinicians pick programs by name).
 public struct ProgramLibrary: Sendable {
-    /// One program file's text and the name to report it under.
-    public struct SourceFile: Sendable, Hashable {
-        public var path: String
-        public var text: String
-        public init(path: String, text: String) {
-            self.path = path
-            self.text = text
-        }
-    }
+    /// One program file's bytes and the name to report it under.
+    public typealias SourceFile = ProgramSource
 
     /// The programs that are valid and not duplicated, in file order.
     public private(set) var programs: [ValidatedProgram] = []
@@ -23,9 +16,10 @@ public struct ProgramLibrary: Sendable {
         var firstSeen: [String: SourceLocation] = [:]
         for file in files {
             var fileDiagnostics: [ProgramDiagnostic] = []
-            let parsed = ProgramParser.parse(text: file.text, file: file.path, limits: limits)
+            // One parse per file: the validation hands back where the name is.
+            let (result, nameSource) = ProgramValidator.check(file, limits: limits)
             var duplicate = false
-            if let name = parsed.nameSource {
+            if let name = nameSource {
                 if let first = firstSeen[name.text] {
                     duplicate = true
                     fileDiagnostics.append(ProgramDiagnostic(
@@ -36,7 +30,7 @@ public struct ProgramLibrary: Sendable {
                     firstSeen[name.text] = name.location
                 }
             }
-            switch ProgramValidator.validate(text: file.text, file: file.path, limits: limits) {
+            switch result {
             case .success(let program):
                 if !duplicate { programs.append(program) }
             case .failure(let found):

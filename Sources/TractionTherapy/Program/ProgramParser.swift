@@ -44,9 +44,31 @@ struct ProgramParser {
     }
 
     private mutating func parse(text: String) -> ParsedProgram {
+        if let found = YAMLStructureCheck.firstProblem(in: text) {
+            let location = SourceLocation(file: file, line: found.line, column: found.column)
+            switch found.problem {
+            case .alias:
+                reader.report(.yamlSyntax, at: location, field: "(file)", value: "",
+                              allowed: "well-formed YAML without aliases (write each value out)",
+                              "a YAML alias (*name): programs do not use anchors and aliases")
+            case .keyNotPlainText:
+                reader.report(.yamlSyntax, at: location, field: "(file)", value: "", allowed: "plain keys",
+                              "a key must be plain text, not a list or a mapping")
+            case .repeatedKey(let key):
+                reader.report(.yamlSyntax, at: location, field: "(file)", value: key,
+                              allowed: "each key once in a mapping", "a key appears twice in one mapping")
+            }
+            return ParsedProgram(program: nil, diagnostics: reader.diagnostics, sources: sources, nameSource: nil)
+        }
         let root: Node?
         do {
-            root = try Yams.compose(yaml: text)
+            // The basic resolver: every plain scalar stays text (the format
+            // reads its own numbers and units). The default one resolves
+            // each scalar through several regular expressions, also for
+            // the duplicate-key check, which made big files slow. UTF-8
+            // given, not looked up: Yams' default reads the environment
+            // on every parse (and prints when YAMS_DEFAULT_ENCODING is set).
+            root = try Yams.compose(yaml: text, .basic, .default, .utf8)
         } catch let error as YamlError {
             reader.report(yamlDiagnostic(error))
             return ParsedProgram(program: nil, diagnostics: reader.diagnostics, sources: sources, nameSource: nil)
@@ -62,6 +84,8 @@ struct ProgramParser {
             return ParsedProgram(program: nil, diagnostics: reader.diagnostics, sources: sources, nameSource: nil)
         }
         let program = parseProgram(root)
+        let end = SourceLocation(file: file, line: ProgramSource.lineCount(of: Array(text.utf8)), column: 1)
+        reader.closeList(at: end)
         return ParsedProgram(program: program, diagnostics: reader.diagnostics, sources: sources,
                              nameSource: sources["name"], readablePhases: readablePhases)
     }
@@ -116,7 +140,12 @@ struct ProgramParser {
         var everyPhaseRead = true
         if let (key, node) = fields["phases"] {
             sources["phases"] = FieldSource(location: reader.location(of: key), text: "phases")
-            if case .sequence(let sequence) = node, !sequence.isEmpty {
+            if case .sequence(let sequence) = node, sequence.count > ProgramSchema.maximumPhases {
+                // Refused before any phase is read: no work grows with them.
+                reader.report(.tooManyPhases, at: key, field: "phases", value: "\(sequence.count) phases",
+                              allowed: "at most \(ProgramSchema.maximumPhases) phases", "the program has too many phases")
+                everyPhaseRead = false
+            } else if case .sequence(let sequence) = node, !sequence.isEmpty {
                 var previousAngles = Angles.zero
                 for (offset, phaseNode) in sequence.enumerated() {
                     let phase = parsePhase(phaseNode, index: offset + 1, region: region,
@@ -279,6 +308,14 @@ struct ProgramParser {
 
     static let nameRule = "1 to \(ProgramSchema.maximumNameLength) characters: letters, digits, '-', '_' or '.'"
 
+    /// The first character of `text` a terminal would act on rather than
+    /// show: a control character (Unicode Cc: C0, DEL, C1; ESC starts the
+    /// sequences that move the cursor or clear a screen), or a bidirectional
+    /// override or isolate (it reorders what follows). Nil when none.
+    static func firstControlCharacter(in text: String) -> Unicode.Scalar? {
+        text.unicodeScalars.first(where: PrintableText.needsEscape)
+    }
+
     static func isValidName(_ name: String) -> Bool {
         guard !name.isEmpty, name.count <= ProgramSchema.maximumNameLength else { return false }
         return name.unicodeScalars.allSatisfy {
@@ -301,8 +338,15 @@ struct ProgramParser {
             return make(mark, "YAML syntax: \(contextText)\(problem)")
         case .duplicatedKeysInMapping(let duplicates, let context):
             return make(context.mark, "a key appears twice in one mapping: \(duplicates.joined(separator: ", "))")
-        case .reader(let problem, _, _, _):
-            return make(nil, "the file is not readable text: \(problem)")
+        case .reader(let problem, let offset, let value, let yaml):
+            // The reader's offset counts bytes of the UTF-8 text.
+            let location = offset.map { ProgramSource.location(ofByte: $0, in: Array(yaml.utf8), file: file) }
+                ?? SourceLocation(file: file, line: 1, column: 1)
+            let character = value >= 0 ? " (U+\(String(value, radix: 16, uppercase: true)))" : ""
+            return ProgramDiagnostic(code: .invalidEncoding, location: location, field: "(file)", value: "",
+                                     allowed: "printable UTF-8 text (YAML allows no control characters but tab "
+                                        + "and line ends; write them as escapes in double quotes)",
+                                     message: "the file is not readable text: \(problem)\(character)")
         default:
             return make(nil, "YAML error: \(error)")
         }

@@ -11,7 +11,35 @@ import TractionDevice
 public enum ProgramValidator {
     public static func validate(text: String, file: String,
                                 limits: TherapyLimits = .standard) -> Result<ValidatedProgram, ProgramDiagnostics> {
-        let parsed = ProgramParser.parse(text: text, file: file, limits: limits)
+        if let tooLarge = ProgramSource.sizeDiagnostic(byteCount: text.utf8.count, file: file) {
+            return .failure(ProgramDiagnostics([tooLarge]))
+        }
+        return check(ProgramParser.parse(text: text, file: file, limits: limits), limits: limits)
+    }
+
+    /// The same for a file's bytes: too large a file, or one that is not
+    /// UTF-8, is refused before any parsing, with the line and column of
+    /// the first byte that is not UTF-8.
+    public static func validate(_ source: ProgramSource,
+                                limits: TherapyLimits = .standard) -> Result<ValidatedProgram, ProgramDiagnostics> {
+        check(source, limits: limits).result
+    }
+
+    /// Validation, and where the program's name is (for the library's
+    /// duplicate-name check), from one parse.
+    static func check(_ source: ProgramSource, limits: TherapyLimits)
+        -> (result: Result<ValidatedProgram, ProgramDiagnostics>, nameSource: FieldSource?) {
+        let text: String
+        switch source.text() {
+        case .failure(let diagnostic): return (.failure(ProgramDiagnostics([diagnostic])), nil)
+        case .success(let decoded): text = decoded
+        }
+        let parsed = ProgramParser.parse(text: text, file: source.path, limits: limits)
+        return (check(parsed, limits: limits), parsed.nameSource)
+    }
+
+    private static func check(_ parsed: ParsedProgram,
+                              limits: TherapyLimits) -> Result<ValidatedProgram, ProgramDiagnostics> {
         guard let program = parsed.program, parsed.diagnostics.isEmpty else {
             var found = parsed.diagnostics
             checkRampsInsideReadablePhases(parsed, limits: limits, into: &found)

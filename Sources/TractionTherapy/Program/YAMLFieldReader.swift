@@ -7,6 +7,11 @@ import Yams
 struct YAMLFieldReader {
     let file: String
     private(set) var diagnostics: [ProgramDiagnostic] = []
+    /// Every diagnostic reported so far, listed or not: a set, so that
+    /// checking for a repeat stays cheap however many mistakes a file has.
+    private var reported: Set<ProgramDiagnostic> = []
+    /// Mistakes found beyond `ProgramSchema.maximumDiagnostics`, not listed.
+    private(set) var unlisted = 0
 
     init(file: String) { self.file = file }
 
@@ -24,7 +29,23 @@ struct YAMLFieldReader {
                          allowed: String, _ message: String) {
         let diagnostic = ProgramDiagnostic(code: code, location: location, field: field, value: value,
                                            allowed: allowed, message: message)
-        if !diagnostics.contains(diagnostic) { diagnostics.append(diagnostic) }
+        guard reported.insert(diagnostic).inserted else { return }
+        guard diagnostics.count < ProgramSchema.maximumDiagnostics else {
+            unlisted += 1
+            return
+        }
+        diagnostics.append(diagnostic)
+    }
+
+    /// One last diagnostic saying how many more mistakes were found, when
+    /// the list stopped at `ProgramSchema.maximumDiagnostics`.
+    mutating func closeList(at location: SourceLocation) {
+        guard unlisted > 0 else { return }
+        diagnostics.append(ProgramDiagnostic(
+            code: .tooManyMistakes, location: location, field: "(file)", value: "\(unlisted) more",
+            allowed: "at most \(ProgramSchema.maximumDiagnostics) mistakes are listed",
+            message: "further mistakes were found and are not listed; correct these first"))
+        unlisted = 0
     }
 
     /// A mapping's entries by key, after reporting every key that is not in
@@ -150,18 +171,34 @@ struct YAMLFieldReader {
 
 /// Suggests the known key a misspelled one most likely meant.
 enum KeySuggestion {
-    /// The candidate within a small edit distance of `word`, if any.
+    /// The candidate within a small edit distance of `word`, if any; the
+    /// closest wins. A word that begins with the same
+    /// part as the candidate (`hold_secs`, `hold_time`) may differ more:
+    /// its first part already says which family of keys was meant.
     static func closest(to word: String, among candidates: [String]) -> String? {
         let lowered = word.lowercased()
-        var best: (candidate: String, distance: Int)?
+        let scalars = Array(lowered.unicodeScalars)
+        let leadingPart = Self.leadingPart(of: lowered)
+        var best: (candidate: String, distance: Int, lengthDifference: Int)?
         for candidate in candidates {
-            let distance = editDistance(Array(lowered.unicodeScalars), Array(candidate.unicodeScalars))
-            let threshold = Swift.max(2, candidate.count / 3)
-            if distance <= threshold, best.map({ distance < $0.distance }) ?? true {
-                best = (candidate, distance)
+            let distance = editDistance(scalars, Array(candidate.unicodeScalars))
+            let sharesLeadingPart = leadingPart != nil && leadingPart == Self.leadingPart(of: candidate)
+            let threshold = Swift.max(2, candidate.count / (sharesLeadingPart ? 2 : 3))
+            // On equal distance the candidate of the nearer length: hold_secs
+            // is as far from hold_force as from hold_time, but as long as the latter.
+            let lengthDifference = abs(candidate.unicodeScalars.count - scalars.count)
+            if distance <= threshold,
+               best.map({ (distance, lengthDifference) < ($0.distance, $0.lengthDifference) }) ?? true {
+                best = (candidate, distance, lengthDifference)
             }
         }
         return best?.candidate
+    }
+
+    /// `hold` of `hold_time`; nil for a word without an underscore.
+    private static func leadingPart(of word: String) -> Substring? {
+        guard let underscore = word.firstIndex(of: "_"), underscore != word.startIndex else { return nil }
+        return word[..<underscore]
     }
 
     /// Levenshtein distance between two scalar arrays.
