@@ -405,15 +405,21 @@ struct RestRelease: Sendable {
     private(set) var active = false
     /// Slower than this inward (mm/s), the table is holding, not paying out.
     static let payingOutSpeed = MillimetresPerSecond(0.5)
+    /// Within this of the home position the cable is fully paid out: the
+    /// winch holds nothing there, so a force the load cell still reports is
+    /// its zero, not tension (the self-test's idle-force check and the
+    /// daemon's tare check judge it), and there is nothing left to pay out.
+    static let homeMargin = Millimetres(2)
 
     mutating func update(state: InterlockState, sample: Telemetry?, slackForce: Newtons) -> Bool {
         guard state == .ready || state == .armed, let sample, sample.measuredForce.isFinite else {
             active = false
             return false
         }
+        let beyondHome = sample.tractionPosition > Self.homeMargin
         if !active {
-            active = sample.measuredForce > slackForce
-        } else if sample.measuredForce <= slackForce, sample.tractionVelocity > -Self.payingOutSpeed {
+            active = sample.measuredForce > slackForce && beyondHome
+        } else if !beyondHome || (sample.measuredForce <= slackForce && sample.tractionVelocity > -Self.payingOutSpeed) {
             active = false
         }
         return active

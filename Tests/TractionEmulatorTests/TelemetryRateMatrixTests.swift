@@ -68,6 +68,10 @@ import TractionSafety
     @Test(arguments: rates)
     func aSessionTracksItsForceWithoutStaleFlickerAndALossIsFoundWithinItsBound(rate: Double) throws {
         let run = try Self.run(rate: rate, variant: [])
+        // The figures for docs/performance.md and the issue's closing note.
+        print("rate-matrix \(Int(rate)) Hz: session \(run.sessionEnd.map { "\($0)" } ?? "not ended"), peak "
+            + "\((run.peak.value * 10).rounded() / 10) N, TELEMETRY_STALE \(run.staleAlarms)x, loss declared "
+            + "\(run.lossAfterLastSample.map { "\(($0.milliseconds * 10).rounded() / 10) ms" } ?? "never") after the last sample")
         #expect(run.sessionEnd == .completed, "at \(rate) Hz: \(run.summary)")
         // The 80 N hold, approached from below.
         #expect(run.peak > 70 && run.peak < 85, "at \(rate) Hz the peak was \(run.peak)")

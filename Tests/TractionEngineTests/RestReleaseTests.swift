@@ -43,6 +43,31 @@ import TractionSafety
         #expect(drivenTicks > 0, "the found tension was paid out by a release")
     }
 
+    /// Both force channels read 17 N with the table at home, where the
+    /// cable is fully paid out: that is the load cell's zero, not tension.
+    /// Nothing is released (there is nothing to pay out), nothing sounds,
+    /// and the table stays ready for a technician to see the reading.
+    @Test func aLoadCellReadingAboveSlackAtHomeIsNoTensionToRelease() throws {
+        var rig = EngineRig(seed: 5)
+        rig.plant.faults.sensors.loadCellOffsetError = 17
+        rig.plant.faults.sensors.redundantOffsetError = 17
+        rig.tickUntilReady()
+        #expect(rig.engine.state == .ready)
+        let sample = try #require(rig.engine.lastTelemetry)
+        #expect(sample.measuredForce > rig.engine.configuration.safety.slackForce, "the premise: it reads above slack")
+        #expect(sample.tractionPosition <= RestRelease.homeMargin, "the premise: the table is at home")
+        var drivenTicks = 0
+        for _ in 0..<Int(5 / EngineRig.period.value) {
+            rig.tick()
+            if rig.lastCommand.driveEnabled { drivenTicks += 1 }
+        }
+        #expect(drivenTicks == 0)
+        #expect(rig.engine.state == .ready)
+        // (The reading's jump at power-up may sound FORCE_RATE_HIGH, low
+        // priority; no release was asked for, so none can stall.)
+        #expect(!Self.raisedAlarms(rig.events).contains(.releaseNotProgressing))
+    }
+
     /// Over the minutes after a session, whatever the weight, the patient's
     /// recoil never leaves more than the slack force on the harness for
     /// longer than one release takes, and the drive is not kept on at rest.
@@ -97,9 +122,10 @@ import TractionSafety
 
     @Test func theRestReleaseStartsAboveSlackAndEndsOnlyOnceTheTableHolds() {
         var release = RestRelease()
-        func sample(_ force: Double, _ velocity: Double) -> Telemetry {
+        func sample(_ force: Double, _ velocity: Double, at position: Double = 50) -> Telemetry {
             Telemetry(deviceTime: 0, receivedAt: .origin, sequence: 0, loadCellForce: Newtons(force),
-                      redundantForce: Newtons(force), tractionVelocity: MillimetresPerSecond(velocity))
+                      redundantForce: Newtons(force), tractionPosition: Millimetres(position),
+                      tractionVelocity: MillimetresPerSecond(velocity))
         }
         let slack = Newtons(8)
         func step(_ state: InterlockState, _ force: Double, _ velocity: Double) -> Bool {
@@ -118,5 +144,12 @@ import TractionSafety
         }
         #expect(step(.armed, 30, 0))
         #expect(!step(.armed, .nan, 0))
+        // At home (within 2 mm) there is nothing to pay out: never started,
+        // and one under way ends there.
+        let atHome = release.update(state: .ready, sample: sample(30, 0, at: 1.5), slackForce: slack)
+        #expect(!atHome)
+        #expect(step(.ready, 30, 0))
+        let reachedHome = release.update(state: .ready, sample: sample(30, -3, at: 2), slackForce: slack)
+        #expect(!reachedHome)
     }
 }

@@ -120,19 +120,19 @@ struct ProtocolAnswerTests {
         _ = try rig.result(.sessionStop)
     }
 
-    /// The daemon asks the table only below `safety.slackForce` (15 N); the
+    /// The daemon asks the table only below `safety.slackForce` (8 N); the
     /// simulated table refuses above its own `drive.slackForce` (5 N). Both
     /// refusals are TENSION_PRESENT.
-    @Test func aTareAt10NewtonsPassesTheDaemonsCheckAndIsRefusedByTheSimulatedTable() throws {
+    @Test func aTareAt7NewtonsPassesTheDaemonsCheckAndIsRefusedByTheSimulatedTable() throws {
         let rig = try ServiceRig(prepare: {
-            $0.faults.sensors.loadCellOffsetError = 10
-            $0.faults.sensors.redundantOffsetError = 10
+            $0.faults.sensors.loadCellOffsetError = 7
+            $0.faults.sensors.redundantOffsetError = 7
         })
         #expect(rig.waitForState("ready"))
         let error = try #require(rig.error(.deviceTare))
         #expect(error.code == .tensionPresent)
         #expect(error.message.contains("the table did not tare"), "the table refused, not the daemon: \(error.message)")
         let measured = error.data["measured_n"]?.numberValue ?? 0
-        #expect(measured > 5 && measured < 15)
+        #expect(measured > 5 && measured < 8)
     }
 }
