@@ -138,6 +138,7 @@ import TractionSafety
             usleep(10_000)
         }
         let after = try #require(releasedAfter, "still above 10 % of \(atPress) N after 1.5 s")
+        print("H7 link stalled: \(Int(atPress)) N at the press, below 10 % after \(Int(after.milliseconds)) ms")
         #expect(after <= 1.0 + Self.emulatorObservationAllowance, "below 10 % after \(after.milliseconds) ms")
     }
 

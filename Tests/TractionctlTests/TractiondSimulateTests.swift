@@ -232,6 +232,7 @@ struct TractiondSimulateTests {
             usleep(10_000)
         }
         let after = try #require(releasedAfter, "still above 10 % of \(atPress) N after 1.5 s with the daemon frozen")
+        print("H7 daemon frozen: \(Int(atPress)) N at the press, below 10 % after \(Int(after * 1000)) ms")
         #expect(after <= 1.05, "below 10 % after \(Int(after * 1000)) ms")
         // Thawed, the daemon sees the press and the table's latch as the patient's release.
         kill(process.processIdentifier, SIGCONT)
