@@ -63,6 +63,12 @@ let package = Package(
             linkerSettings: [.linkedLibrary("m")]
         ),
 
+        // What every process needs from the operating system, in one place:
+        // the monotonic clock (the only reader of CLOCK_MONOTONIC), typed
+        // errno, descriptor waits and writes with EINTR handled, and the line
+        // writer the logs go through. Not pure: it is the core's way out.
+        .target(name: "TractionPlatform", dependencies: ["TractionDevice"], swiftSettings: strictSwift),
+
         // Wire codec for the host <-> table serial protocol (pure).
         .target(name: "TractionWire", dependencies: ["TractionDevice"], swiftSettings: strictSwift),
 
@@ -74,7 +80,10 @@ let package = Package(
         ),
 
         // Serial transport: libserialport for real ports, termios for pseudo-terminals.
-        .target(name: "TractionSerial", dependencies: ["CLibSerialPort", "TractionDevice"], swiftSettings: strictSwift),
+        .target(
+            name: "TractionSerial", dependencies: ["CLibSerialPort", "TractionDevice", "TractionPlatform"],
+            swiftSettings: strictSwift
+        ),
 
         // Round trip through the libserialport code path; run by scripts/checks/libserialport-path.sh.
         .executableTarget(name: "SerialLoopbackProbe", dependencies: ["TractionSerial", "TractionWire", "TractionDevice"], swiftSettings: strictSwift),
@@ -86,7 +95,7 @@ let package = Package(
         // SerialTableLink: the wire protocol over a serial port, with its I/O thread.
         .target(
             name: "TractionLink",
-            dependencies: ["TractionDevice", "TractionWire", "TractionSerial", "TractionQueues"],
+            dependencies: ["TractionDevice", "TractionWire", "TractionSerial", "TractionQueues", "TractionPlatform"],
             swiftSettings: strictSwift
         ),
 
@@ -94,7 +103,7 @@ let package = Package(
         .executableTarget(
             name: "tractionemu",
             dependencies: [
-                "TractionDevice", "TractionWire", "TractionSerial", "TractionPlant", "TractionDaemon",
+                "TractionDevice", "TractionWire", "TractionSerial", "TractionPlant", "TractionPlatform",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSwift
@@ -103,7 +112,7 @@ let package = Package(
         // Decoder throughput and command-to-telemetry latency (`make bench`).
         .executableTarget(
             name: "LinkBenchmark",
-            dependencies: ["TractionLink", "TractionWire", "TractionSerial", "TractionDevice", "TractionDaemon"],
+            dependencies: ["TractionLink", "TractionWire", "TractionSerial", "TractionDevice", "TractionPlatform"],
             swiftSettings: strictSwift
         ),
 
@@ -143,12 +152,15 @@ let package = Package(
         // service thread (docs/control-protocol.md).
         .target(
             name: "TractionControl",
-            dependencies: ["TractionControlProtocol", "TractionDevice"],
+            dependencies: ["TractionControlProtocol", "TractionDevice", "TractionPlatform"],
             swiftSettings: strictSwift
         ),
         // A blocking client of the control socket: connect, hello, requests
         // with ids and timeouts, notifications (tractionctl, tests, benchmarks).
-        .target(name: "TractionControlClient", dependencies: ["TractionControlProtocol"], swiftSettings: strictSwift),
+        .target(
+            name: "TractionControlClient", dependencies: ["TractionControlProtocol", "TractionPlatform"],
+            swiftSettings: strictSwift
+        ),
 
         // The daemon's configuration file (YAML or TOML): schema, defaults,
         // validation against SAFETY.md, mapping to the engine, reload policy.
@@ -171,6 +183,7 @@ let package = Package(
             name: "TractionDaemon",
             dependencies: [
                 "TractionDevice", "TractionEngine", "TractionSafety", "TractionTherapy", "CTractionSystem", "TractionQueues",
+                "TractionPlatform",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             swiftSettings: strictSwift
@@ -182,7 +195,7 @@ let package = Package(
             name: "TractionService",
             dependencies: [
                 "TractionDaemon", "TractionControl", "TractionControlProtocol", "TractionDevice", "TractionEngine",
-                "TractionSafety", "TractionTherapy",
+                "TractionSafety", "TractionTherapy", "TractionPlatform",
             ],
             swiftSettings: strictSwift
         ),
@@ -200,7 +213,7 @@ let package = Package(
             dependencies: [
                 "TractionDaemon", "TractionDevice", "TractionEngine", "TractionPlant", "TractionSafety",
                 "TractionTherapy", "TractionSerial", "TractionLink", "TractionService", "TractionConfiguration", "TractionControlProtocol", "TractionControl",
-                "TractionReplay",
+                "TractionReplay", "TractionPlatform",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSwift
@@ -209,7 +222,9 @@ let package = Package(
         // Replay speed and force tracking against their goals (`make bench`).
         .executableTarget(
             name: "EngineBenchmark",
-            dependencies: ["TractionDevice", "TractionEngine", "TractionPlant", "TractionReplay", "TractionTherapy"],
+            dependencies: [
+                "TractionDevice", "TractionEngine", "TractionPlant", "TractionReplay", "TractionTherapy", "TractionPlatform",
+            ],
             swiftSettings: strictSwift
         ),
 
@@ -217,7 +232,7 @@ let package = Package(
         .executableTarget(
             name: "SoakRunner",
             dependencies: [
-                "TractionDevice", "TractionEngine", "TractionPlant", "TractionReplay", "TractionTherapy",
+                "TractionDevice", "TractionEngine", "TractionPlant", "TractionReplay", "TractionTherapy", "TractionPlatform",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSwift
@@ -225,7 +240,7 @@ let package = Package(
 
         // The control socket against its goals: status round trip, 64
         // subscribers during a session, RSS and CPU (`make bench`).
-        .executableTarget(name: "ControlBenchmark", swiftSettings: strictSwift),
+        .executableTarget(name: "ControlBenchmark", dependencies: ["TractionPlatform"], swiftSettings: strictSwift),
 
         // The admin and technician command line.
         .executableTarget(
@@ -259,6 +274,7 @@ let package = Package(
             ],
             swiftSettings: strictSwift
         ),
+        .testTarget(name: "TractionPlatformTests", dependencies: ["TractionPlatform", "TractionDevice"], swiftSettings: strictSwift),
         .testTarget(
             name: "TractionDeviceTests",
             dependencies: ["TractionDevice", .product(name: "PropertyBased", package: "swift-property-based")],

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import TractionControlProtocol
 import TractionDevice
+import TractionPlatform
 
 /// The control socket server of docs/control-protocol.md.
 ///
@@ -174,7 +175,7 @@ public final class ControlServer {
                     }
                 }
             } else if ready < 0 && errno != EINTR {
-                logSink("control: poll failed: \(String(cString: strerror(errno)))")
+                logSink("control: poll failed: \(Errno(errno).description)")
                 var pause = timespec(seconds: interval)
                 nanosleep(&pause, nil)
             }
@@ -199,7 +200,7 @@ public final class ControlServer {
                 default:
                     // EMFILE, ENFILE, ENOBUFS, ENOMEM: the pending connection
                     // stays in the backlog; try again shortly.
-                    logSink("control: cannot accept a connection: \(String(cString: strerror(errno))); "
+                    logSink("control: cannot accept a connection: \(Errno(errno).description); "
                         + "accepting again in \(Int(Self.acceptPauseAfterResourceError * 1000)) ms")
                     acceptingResumesAt = now + Self.acceptPauseAfterResourceError
                     return

@@ -3,6 +3,7 @@ import Foundation
 import Synchronization
 import TractionDaemon
 import TractionDevice
+import TractionPlatform
 import TractionEngine
 import TractionPlant
 import TractionConfiguration
@@ -322,5 +323,5 @@ struct Tractiond: ParsableCommand {
 
 /// Writes one log line to standard error (journald under systemd).
 func log(_ line: String) {
-    FileHandle.standardError.write(Data((line + "\n").utf8))
+    StandardError.writeLine(line)
 }
