@@ -52,6 +52,7 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
     ],
     targets: [
         // The table boundary: physical units, telemetry, commands, identity and
@@ -65,9 +66,14 @@ let package = Package(
 
         // What every process needs from the operating system, in one place:
         // the monotonic clock (the only reader of CLOCK_MONOTONIC), typed
-        // errno, descriptor waits and writes with EINTR handled, and the line
-        // writer the logs go through. Not pure: it is the core's way out.
-        .target(name: "TractionPlatform", dependencies: ["TractionDevice"], swiftSettings: strictSwift),
+        // errno, descriptor waits and writes with EINTR handled, the line
+        // writer the logs go through and the swift-log handler that gives
+        // each line its journald priority. Not pure: it is the core's way out.
+        .target(
+            name: "TractionPlatform",
+            dependencies: ["TractionDevice", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSwift
+        ),
 
         // Wire codec for the host <-> table serial protocol (pure).
         .target(name: "TractionWire", dependencies: ["TractionDevice"], swiftSettings: strictSwift),
@@ -152,7 +158,10 @@ let package = Package(
         // service thread (docs/control-protocol.md).
         .target(
             name: "TractionControl",
-            dependencies: ["TractionControlProtocol", "TractionDevice", "TractionPlatform"],
+            dependencies: [
+                "TractionControlProtocol", "TractionDevice", "TractionPlatform",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSwift
         ),
         // A blocking client of the control socket: connect, hello, requests
@@ -196,6 +205,7 @@ let package = Package(
             dependencies: [
                 "TractionDaemon", "TractionControl", "TractionControlProtocol", "TractionDevice", "TractionEngine",
                 "TractionSafety", "TractionTherapy", "TractionPlatform",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSwift
         ),
@@ -215,6 +225,7 @@ let package = Package(
                 "TractionTherapy", "TractionSerial", "TractionLink", "TractionService", "TractionConfiguration", "TractionControlProtocol", "TractionControl",
                 "TractionReplay", "TractionPlatform",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSwift
         ),
@@ -322,7 +333,8 @@ let package = Package(
             name: "TractionServiceTests",
             dependencies: [
                 "TractionService", "TractionDaemon", "TractionControlProtocol", "TractionDevice", "TractionEngine",
-                "TractionPlant", "TractionSafety", "TractionTherapy",
+                "TractionPlant", "TractionSafety", "TractionTherapy", "TractionPlatform",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSwift
         ),

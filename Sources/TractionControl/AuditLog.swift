@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Logging
 import TractionControlProtocol
 import TractionPlatform
 
@@ -96,7 +97,8 @@ func monotonicSeconds() -> Double {
     MonotonicClock.now().secondsSinceOrigin
 }
 
-/// Writes one line to standard error (the journal takes it from there).
-func writeStandardError(_ line: String) {
-    StandardError.writeLine(line)
+/// Writes one line to standard error with its journald priority prefix
+/// (the journal takes it from there).
+func writeStandardError(_ level: Logger.Level, _ line: String) {
+    StandardError.writeLine(JournalLogHandler.line(level: level, message: line, metadata: [:]))
 }

@@ -152,7 +152,7 @@ final class RunningServer: Sendable {
                 stopped.signal()
                 return
             }
-            server.logSink = { line in state.logs.withLock { $0.append(line) } }
+            server.logSink = { _, line in state.logs.withLock { $0.append(line) } }
             started.signal()
             server.run { stopRequested.value }
             server.close()

@@ -52,6 +52,20 @@ import Testing
         #expect(clock?.text.contains("clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME") == true)
     }
 
+    /// The control thread never logs: it reports through lock-free queues
+    /// and the service thread logs what it drains. Nothing in the runtime
+    /// (the control thread's target) may reach a logger or standard error.
+    @Test func theControlThreadsTargetCannotLog() {
+        let files = Self.sources(of: "TractionDaemon") + Self.sources(of: "TractionQueues")
+        #expect(files.count > 5)
+        for (path, text) in files {
+            for spelling in ["import Logging", "Logger(", "StandardError.", "print(", "FileHandle.standardError",
+                             "JournalLogHandler"] {
+                #expect(!text.contains(spelling), "\(path) uses \(spelling)")
+            }
+        }
+    }
+
     /// One clock, one time type: outside `MonotonicClock` no source reads
     /// CLOCK_MONOTONIC, sleeps on it, or takes Dispatch's uptime instead.
     @Test func onlyThePlatformsMonotonicClockReadsTheMonotonicClock() throws {

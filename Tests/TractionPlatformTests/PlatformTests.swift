@@ -1,6 +1,8 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Logging
+import Synchronization
 import Testing
 import TractionDevice
 import TractionPlatform
@@ -45,5 +47,31 @@ import TractionPlatform
         #expect(DescriptorIO.pollMilliseconds(Seconds(0.0001)) == 1)
         #expect(DescriptorIO.pollMilliseconds(Seconds(0)) == 0)
         #expect(DescriptorIO.pollMilliseconds(Seconds(1e300)) == Int32.max)
+    }
+
+    @Test func eachLevelGetsItsSyslogPriority() {
+        let expected: [(Logger.Level, Int)] = [
+            (.trace, 7), (.debug, 7), (.info, 6), (.notice, 5), (.warning, 4), (.error, 3), (.critical, 2),
+        ]
+        for (level, priority) in expected {
+            #expect(JournalLogHandler.priority(of: level) == priority, "\(level)")
+        }
+    }
+
+    @Test func aLoggedMessageIsOneLineWithItsPriorityPrefixAndMetadataInKeyOrder() {
+        let lines = Mutex<[String]>([])
+        var logger = Logger(label: "test") { _ in
+            JournalLogHandler(prefix: "SIMULATED ") { line in lines.withLock { $0.append(line) } }
+        }
+        logger.info("state ready -> offline on linkLost")
+        logger.error("link REFUSED: version 2")
+        logger.debug("not shown at the default level")
+        logger[metadataKey: "table"] = "SIM-0001"
+        logger.warning("ALARM TELEMETRY_STALE", metadata: ["age_ms": "41"])
+        #expect(lines.withLock { $0 } == [
+            "<6>SIMULATED state ready -> offline on linkLost",
+            "<3>SIMULATED link REFUSED: version 2",
+            "<4>SIMULATED ALARM TELEMETRY_STALE age_ms=41 table=SIM-0001",
+        ])
     }
 }

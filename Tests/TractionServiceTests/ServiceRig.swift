@@ -2,12 +2,15 @@
 import Glibc
 #endif
 import Foundation
+import Logging
+import Synchronization
 import Testing
 import TractionControlProtocol
 import TractionDaemon
 import TractionDevice
 import TractionEngine
 import TractionPlant
+import TractionPlatform
 import TractionService
 
 /// Remembers every notification, as a subscriber to every topic would.
@@ -61,7 +64,7 @@ final class ServiceRig {
             configuration: DaemonServiceConfiguration(
                 programDirectories: programDirectories, stateDirectory: directory, daemonVersion: "test",
                 link: LinkInfo(kind: "simulated", seed: 4), loopRateHz: ServiceRig.rate, linkHealth: linkHealth),
-            log: { box.lines.append($0) }, reload: reload)
+            log: Logger(label: "test") { _ in JournalLogHandler { box.append($0) } }, reload: reload)
         self.box = box
         if startLoop { try runtime.start(configuration: ControlLoopConfiguration(rateHertz: ServiceRig.rate, realtime: .none)) }
     }
@@ -125,6 +128,10 @@ final class ServiceRig {
     }
 }
 
-final class LineBox: @unchecked Sendable {
-    var lines: [String] = []
+/// The lines the service logged, as the journal would receive them (with
+/// their `<N>` priority prefix).
+final class LineBox: Sendable {
+    private let storage = Mutex<[String]>([])
+    var lines: [String] { storage.withLock { $0 } }
+    func append(_ line: String) { storage.withLock { $0.append(line) } }
 }

@@ -82,6 +82,14 @@ struct TractiondSimulateTests {
         let lines = log.split(separator: "\n")
         #expect(!lines.isEmpty)
         #expect(lines.allSatisfy { $0.contains("SIMULATED") })
+        // Every line carries its journald priority (docs/deployment.md, "Logging").
+        let unprioritised = lines.filter { line in
+            let head = Array(line.prefix(3))
+            return !(head.count == 3 && head[0] == "<" && ("0"..."7").contains(head[1]) && head[2] == ">")
+        }
+        #expect(unprioritised.isEmpty, "\(unprioritised)")
+        #expect(log.contains("<6>SIMULATED state releasing -> ready on slackReached"))
+        #expect(log.contains("<6>SIMULATED self-test passed"))
     }
 
     /// Runs tractiond to its end and returns its exit status and the whole
