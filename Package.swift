@@ -279,13 +279,22 @@ let package = Package(
         // The server over real Unix sockets in a temporary directory.
         .testTarget(
             name: "TractionControlTests",
-            dependencies: [
+            dependencies: ["TractionTestSupport", 
                 "TractionControl", "TractionControlProtocol", "TractionDevice",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: strictSwift
         ),
-        .testTarget(name: "TractionPlatformTests", dependencies: ["TractionPlatform", "TractionDevice"], swiftSettings: strictSwift),
+        // What the test targets share: the deadline poll (`waitUntil`), the
+        // bounded observation (`holdsFor`) and the tags (`ptyTiming`). A
+        // regular target, so every test target can depend on it.
+        .target(
+            name: "TractionTestSupport",
+            dependencies: ["TractionPlatform", "TractionDevice"],
+            path: "Tests/TractionTestSupport",
+            swiftSettings: strictSwift
+        ),
+        .testTarget(name: "TractionPlatformTests", dependencies: ["TractionTestSupport", "TractionPlatform", "TractionDevice"], swiftSettings: strictSwift),
         .testTarget(
             name: "TractionDeviceTests",
             dependencies: ["TractionDevice", .product(name: "PropertyBased", package: "swift-property-based")],
@@ -321,7 +330,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TractionDaemonTests",
-            dependencies: [
+            dependencies: ["TractionTestSupport", 
                 "TractionDaemon", "TractionDevice", "TractionEngine", "TractionPlant", "TractionSafety", "TractionTherapy",
                 "TractionLink", "TractionSerial", "TractionWire",
                 .product(name: "PropertyBased", package: "swift-property-based"),
@@ -331,7 +340,7 @@ let package = Package(
         // DaemonService against a real runtime and the simulated table.
         .testTarget(
             name: "TractionServiceTests",
-            dependencies: [
+            dependencies: ["TractionTestSupport", 
                 "TractionService", "TractionDaemon", "TractionControlProtocol", "TractionDevice", "TractionEngine",
                 "TractionPlant", "TractionSafety", "TractionTherapy", "TractionPlatform",
                 .product(name: "Logging", package: "swift-log"),
@@ -361,13 +370,13 @@ let package = Package(
         ),
         .testTarget(
             name: "TractionLinkTests",
-            dependencies: ["TractionLink", "TractionWire", "TractionSerial", "TractionDevice"],
+            dependencies: ["TractionTestSupport", "TractionLink", "TractionWire", "TractionSerial", "TractionDevice"],
             swiftSettings: strictSwift
         ),
         // The engine drives the real tractionemu binary over a pty.
         .testTarget(
             name: "TractionEmulatorTests",
-            dependencies: [
+            dependencies: ["TractionTestSupport", 
                 "tractionemu", "TractionLink", "TractionEngine", "TractionTherapy", "TractionSafety",
                 "TractionDaemon", "TractionDevice",
             ],
@@ -384,7 +393,7 @@ let package = Package(
         // Runs the real tractionctl binary as a person would.
         .testTarget(
             name: "TractionctlTests",
-            dependencies: [
+            dependencies: ["TractionPlatform", "TractionTestSupport", 
                 "tractionctl", "tractiond", "TractionTherapy", "TractionDevice",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],

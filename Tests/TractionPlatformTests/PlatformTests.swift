@@ -6,6 +6,7 @@ import Synchronization
 import Testing
 import TractionDevice
 import TractionPlatform
+import TractionTestSupport
 
 @Suite struct PlatformTests {
     @Test func errnoTextComesFromTheCLibrary() {
@@ -73,5 +74,35 @@ import TractionPlatform
             "<3>SIMULATED link REFUSED: version 2",
             "<4>SIMULATED ALARM TELEMETRY_STALE age_ms=41 table=SIM-0001",
         ])
+    }
+}
+
+/// The test-support polls, judged by what they saw, never by how long they took.
+@Suite struct WaitingTests {
+    @Test func waitUntilReturnsOnceTheConditionHolds() {
+        var polls = 0
+        #expect(waitUntil(timeout: 10, poll: 0.001) { polls += 1; return polls == 3 })
+        #expect(polls == 3)
+    }
+
+    @Test func waitUntilGivesUpOnAConditionThatNeverHolds() {
+        var polls = 0
+        #expect(!waitUntil(timeout: 0.02, poll: 0.001) { polls += 1; return false })
+        #expect(polls >= 2, "it polled until the deadline and once after it")
+    }
+
+    @Test func waitForHandsBackTheFirstValueFound() {
+        var polls = 0
+        #expect(waitFor(timeout: 10, poll: 0.001) { () -> Int? in polls += 1; return polls >= 4 ? polls * 10 : nil } == 40)
+        #expect(waitFor(timeout: 0.01, poll: 0.001) { () -> Int? in nil } == nil)
+    }
+
+    @Test func holdsForFailsAtTheFirstPollThatSeesAChange() {
+        var polls = 0
+        #expect(!holdsFor(duration: 10, poll: 0.001) { polls += 1; return polls < 3 })
+        #expect(polls == 3, "it stopped watching at the change, not at the end of the window")
+        var watched = 0
+        #expect(holdsFor(duration: 0.02, poll: 0.001) { watched += 1; return true })
+        #expect(watched >= 2)
     }
 }

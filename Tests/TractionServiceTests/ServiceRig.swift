@@ -12,6 +12,7 @@ import TractionEngine
 import TractionPlant
 import TractionPlatform
 import TractionService
+import TractionTestSupport
 
 /// Remembers every notification, as a subscriber to every topic would.
 final class RecordingSink: NotificationSink {
@@ -83,13 +84,10 @@ final class ServiceRig {
     /// Runs the service loop until `condition` holds (or a generous timeout).
     @discardableResult
     func serve(timeout: Double = 20, until condition: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
+        waitUntil(timeout: timeout, poll: 0.002) {
             service.serviceTick(sink: sink)
-            if condition() { return true }
-            usleep(2_000)
+            return condition()
         }
-        return false
     }
 
     /// Sends one request as `caller` and serves until it is answered.
