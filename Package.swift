@@ -2,8 +2,11 @@
 //
 // The layers of tractiond, as docs/architecture.md describes them. Arrows point
 // at what a layer may import; nothing imports upward. The pure core
-// (TractionDevice, TractionWire, TractionSafety, TractionTherapy, TractionPlant)
-// has no I/O, no threads and reads no clock: time arrives as a value.
+// (TractionDevice, TractionWire, TractionSafety, TractionTherapy, TractionPlant,
+// TractionEngine, TractionReplay) has no I/O, no threads and reads no clock:
+// time arrives as a value. TractionPlatform is the one way to the operating
+// system's clock, errno, descriptors and log. A target added here needs its row
+// in docs/architecture.md (ArchitectureDocumentTests checks it).
 
 import PackageDescription
 
