@@ -2,8 +2,11 @@
 //
 // The layers of tractiond, as docs/architecture.md describes them. Arrows point
 // at what a layer may import; nothing imports upward. The pure core
-// (TractionDevice, TractionWire, TractionSafety, TractionTherapy, TractionPlant)
-// has no I/O, no threads and reads no clock: time arrives as a value.
+// (TractionDevice, TractionWire, TractionSafety, TractionTherapy, TractionPlant,
+// TractionEngine, TractionReplay) has no I/O, no threads and reads no clock:
+// time arrives as a value. TractionPlatform is the one way to the operating
+// system's clock, errno, descriptors and log. A target added here needs its row
+// in docs/architecture.md (ArchitectureDocumentTests checks it).
 
 import PackageDescription
 
@@ -52,6 +55,7 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
     ],
     targets: [
         // The table boundary: physical units, telemetry, commands, identity and
@@ -61,6 +65,17 @@ let package = Package(
             swiftSettings: strictSwift,
             // Double.rounded() and friends lower to libm calls on Linux.
             linkerSettings: [.linkedLibrary("m")]
+        ),
+
+        // What every process needs from the operating system, in one place:
+        // the monotonic clock (the only reader of CLOCK_MONOTONIC), typed
+        // errno, descriptor waits and writes with EINTR handled, the line
+        // writer the logs go through and the swift-log handler that gives
+        // each line its journald priority. Not pure: it is the core's way out.
+        .target(
+            name: "TractionPlatform",
+            dependencies: ["TractionDevice", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSwift
         ),
 
         // Wire codec for the host <-> table serial protocol (pure).
@@ -74,7 +89,10 @@ let package = Package(
         ),
 
         // Serial transport: libserialport for real ports, termios for pseudo-terminals.
-        .target(name: "TractionSerial", dependencies: ["CLibSerialPort", "TractionDevice"], swiftSettings: strictSwift),
+        .target(
+            name: "TractionSerial", dependencies: ["CLibSerialPort", "TractionDevice", "TractionPlatform"],
+            swiftSettings: strictSwift
+        ),
 
         // Round trip through the libserialport code path; run by scripts/checks/libserialport-path.sh.
         .executableTarget(name: "SerialLoopbackProbe", dependencies: ["TractionSerial", "TractionWire", "TractionDevice"], swiftSettings: strictSwift),
@@ -86,7 +104,7 @@ let package = Package(
         // SerialTableLink: the wire protocol over a serial port, with its I/O thread.
         .target(
             name: "TractionLink",
-            dependencies: ["TractionDevice", "TractionWire", "TractionSerial", "TractionQueues"],
+            dependencies: ["TractionDevice", "TractionWire", "TractionSerial", "TractionQueues", "TractionPlatform"],
             swiftSettings: strictSwift
         ),
 
@@ -94,7 +112,7 @@ let package = Package(
         .executableTarget(
             name: "tractionemu",
             dependencies: [
-                "TractionDevice", "TractionWire", "TractionSerial", "TractionPlant", "TractionDaemon",
+                "TractionDevice", "TractionWire", "TractionSerial", "TractionPlant", "TractionPlatform",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSwift
@@ -103,7 +121,7 @@ let package = Package(
         // Decoder throughput and command-to-telemetry latency (`make bench`).
         .executableTarget(
             name: "LinkBenchmark",
-            dependencies: ["TractionLink", "TractionWire", "TractionSerial", "TractionDevice", "TractionDaemon"],
+            dependencies: ["TractionLink", "TractionWire", "TractionSerial", "TractionDevice", "TractionPlatform"],
             swiftSettings: strictSwift
         ),
 
@@ -143,12 +161,18 @@ let package = Package(
         // service thread (docs/control-protocol.md).
         .target(
             name: "TractionControl",
-            dependencies: ["TractionControlProtocol", "TractionDevice"],
+            dependencies: [
+                "TractionControlProtocol", "TractionDevice", "TractionPlatform",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSwift
         ),
         // A blocking client of the control socket: connect, hello, requests
         // with ids and timeouts, notifications (tractionctl, tests, benchmarks).
-        .target(name: "TractionControlClient", dependencies: ["TractionControlProtocol"], swiftSettings: strictSwift),
+        .target(
+            name: "TractionControlClient", dependencies: ["TractionControlProtocol", "TractionPlatform"],
+            swiftSettings: strictSwift
+        ),
 
         // The daemon's configuration file (YAML or TOML): schema, defaults,
         // validation against SAFETY.md, mapping to the engine, reload policy.
@@ -171,6 +195,7 @@ let package = Package(
             name: "TractionDaemon",
             dependencies: [
                 "TractionDevice", "TractionEngine", "TractionSafety", "TractionTherapy", "CTractionSystem", "TractionQueues",
+                "TractionPlatform",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             swiftSettings: strictSwift
@@ -182,7 +207,8 @@ let package = Package(
             name: "TractionService",
             dependencies: [
                 "TractionDaemon", "TractionControl", "TractionControlProtocol", "TractionDevice", "TractionEngine",
-                "TractionSafety", "TractionTherapy",
+                "TractionSafety", "TractionTherapy", "TractionPlatform",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSwift
         ),
@@ -200,8 +226,9 @@ let package = Package(
             dependencies: [
                 "TractionDaemon", "TractionDevice", "TractionEngine", "TractionPlant", "TractionSafety",
                 "TractionTherapy", "TractionSerial", "TractionLink", "TractionService", "TractionConfiguration", "TractionControlProtocol", "TractionControl",
-                "TractionReplay",
+                "TractionReplay", "TractionPlatform",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSwift
         ),
@@ -209,7 +236,9 @@ let package = Package(
         // Replay speed and force tracking against their goals (`make bench`).
         .executableTarget(
             name: "EngineBenchmark",
-            dependencies: ["TractionDevice", "TractionEngine", "TractionPlant", "TractionReplay", "TractionTherapy"],
+            dependencies: [
+                "TractionDevice", "TractionEngine", "TractionPlant", "TractionReplay", "TractionTherapy", "TractionPlatform",
+            ],
             swiftSettings: strictSwift
         ),
 
@@ -217,7 +246,7 @@ let package = Package(
         .executableTarget(
             name: "SoakRunner",
             dependencies: [
-                "TractionDevice", "TractionEngine", "TractionPlant", "TractionReplay", "TractionTherapy",
+                "TractionDevice", "TractionEngine", "TractionPlant", "TractionReplay", "TractionTherapy", "TractionPlatform",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSwift
@@ -225,7 +254,7 @@ let package = Package(
 
         // The control socket against its goals: status round trip, 64
         // subscribers during a session, RSS and CPU (`make bench`).
-        .executableTarget(name: "ControlBenchmark", swiftSettings: strictSwift),
+        .executableTarget(name: "ControlBenchmark", dependencies: ["TractionPlatform"], swiftSettings: strictSwift),
 
         // The admin and technician command line.
         .executableTarget(
@@ -253,12 +282,22 @@ let package = Package(
         // The server over real Unix sockets in a temporary directory.
         .testTarget(
             name: "TractionControlTests",
-            dependencies: [
+            dependencies: ["TractionTestSupport", 
                 "TractionControl", "TractionControlProtocol", "TractionDevice",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: strictSwift
         ),
+        // What the test targets share: the deadline poll (`waitUntil`), the
+        // bounded observation (`holdsFor`) and the tags (`ptyTiming`). A
+        // regular target, so every test target can depend on it.
+        .target(
+            name: "TractionTestSupport",
+            dependencies: ["TractionPlatform", "TractionDevice"],
+            path: "Tests/TractionTestSupport",
+            swiftSettings: strictSwift
+        ),
+        .testTarget(name: "TractionPlatformTests", dependencies: ["TractionTestSupport", "TractionPlatform", "TractionDevice"], swiftSettings: strictSwift),
         .testTarget(
             name: "TractionDeviceTests",
             dependencies: ["TractionDevice", .product(name: "PropertyBased", package: "swift-property-based")],
@@ -294,7 +333,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TractionDaemonTests",
-            dependencies: [
+            dependencies: ["TractionTestSupport", 
                 "TractionDaemon", "TractionDevice", "TractionEngine", "TractionPlant", "TractionSafety", "TractionTherapy",
                 "TractionLink", "TractionSerial", "TractionWire",
                 .product(name: "PropertyBased", package: "swift-property-based"),
@@ -304,9 +343,10 @@ let package = Package(
         // DaemonService against a real runtime and the simulated table.
         .testTarget(
             name: "TractionServiceTests",
-            dependencies: [
+            dependencies: ["TractionTestSupport", 
                 "TractionService", "TractionDaemon", "TractionControlProtocol", "TractionDevice", "TractionEngine",
-                "TractionPlant", "TractionSafety", "TractionTherapy",
+                "TractionPlant", "TractionSafety", "TractionTherapy", "TractionPlatform",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSwift
         ),
@@ -333,13 +373,13 @@ let package = Package(
         ),
         .testTarget(
             name: "TractionLinkTests",
-            dependencies: ["TractionLink", "TractionWire", "TractionSerial", "TractionDevice"],
+            dependencies: ["TractionTestSupport", "TractionLink", "TractionWire", "TractionSerial", "TractionDevice"],
             swiftSettings: strictSwift
         ),
         // The engine drives the real tractionemu binary over a pty.
         .testTarget(
             name: "TractionEmulatorTests",
-            dependencies: [
+            dependencies: ["TractionTestSupport", 
                 "tractionemu", "TractionLink", "TractionEngine", "TractionTherapy", "TractionSafety",
                 "TractionDaemon", "TractionDevice",
             ],
@@ -356,7 +396,7 @@ let package = Package(
         // Runs the real tractionctl binary as a person would.
         .testTarget(
             name: "TractionctlTests",
-            dependencies: [
+            dependencies: ["TractionPlatform", "TractionTestSupport", 
                 "tractionctl", "tractiond", "TractionTherapy", "TractionDevice",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],

@@ -14,6 +14,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     dependencies: [
         .package(name: "tractiond", path: ".."),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
     ],
     targets: [
         // The control socket's request path: line framing, JSON, params and
@@ -27,6 +28,7 @@ let package = Package(
                 .product(name: "TractionEngine", package: "tractiond"),
                 .product(name: "TractionPlant", package: "tractiond"),
                 .product(name: "TractionDevice", package: "tractiond"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Targets/FuzzControlRequest",
             swiftSettings: [.swiftLanguageMode(.v6)]

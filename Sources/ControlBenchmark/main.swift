@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import TractionPlatform
 
 // traction-controlbench: the control socket's benchmarks (issue 6, section 8),
 // against the real tractiond binary in simulation:
@@ -48,9 +49,7 @@ func fail(_ message: String) -> Never {
 }
 
 func monotonicSeconds() -> Double {
-    var now = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &now)
-    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+    MonotonicClock.now().secondsSinceOrigin
 }
 
 /// A JSON-lines connection to the control socket.

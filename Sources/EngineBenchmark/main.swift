@@ -12,6 +12,7 @@ import Foundation
 import TractionDevice
 import TractionEngine
 import TractionPlant
+import TractionPlatform
 import TractionReplay
 import TractionTherapy
 
@@ -50,9 +51,9 @@ var allMet = true
 let longPlan = try plan("\(root)/Benchmarks/Fixtures/thirty-minute-intermittent.yaml")
 var durations: [Double] = []
 for run in 0..<5 {
-    let start = DispatchTime.now().uptimeNanoseconds
+    let start = MonotonicClock.now()
     let result = ReplayRunner.run(request(longPlan, seed: UInt64(run + 1)))
-    durations.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+    durations.append((MonotonicClock.now() - start).value)
     precondition(result.report.sessionEnd == "completed", "the benchmark replay must complete")
 }
 durations.sort()

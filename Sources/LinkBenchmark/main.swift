@@ -2,9 +2,9 @@
 import Glibc
 #endif
 import Foundation
-import TractionDaemon
 import TractionDevice
 import TractionLink
+import TractionPlatform
 import TractionSerial
 import TractionWire
 

@@ -5,6 +5,7 @@ import Synchronization
 import TractionDevice
 import TractionEngine
 import TractionPlant
+import TractionPlatform
 import TractionReplay
 import TractionTherapy
 
@@ -84,7 +85,7 @@ struct SoakRunner: ParsableCommand {
     /// Runs `sweep` on every session, on every core, and merges the findings.
     static func parallel(_ sessions: [SweepSession], _ sweep: @Sendable @escaping (SweepSession) -> SweepFindings)
         -> (SweepFindings, Double) {
-        let start = DispatchTime.now()
+        let start = MonotonicClock.now()
         let results = Mutex<[SweepFindings]>([])
         DispatchQueue.concurrentPerform(iterations: sessions.count) { index in
             let findings = sweep(sessions[index])
@@ -97,7 +98,7 @@ struct SoakRunner: ParsableCommand {
             }
             merged.merge(findings)
         }
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+        let seconds = (MonotonicClock.now() - start).value
         return (merged, seconds)
     }
 

@@ -1,7 +1,9 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Logging
 import TractionControlProtocol
+import TractionPlatform
 
 /// Every state-changing request since the daemon started, newest kept
 /// (docs/control-protocol.md, section 6 and `audit.list`). A ring: when it is
@@ -92,26 +94,11 @@ func wallClockTimestamp() -> String {
 
 /// Seconds on the monotonic clock, for the server's timeouts.
 func monotonicSeconds() -> Double {
-    var now = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &now)
-    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+    MonotonicClock.now().secondsSinceOrigin
 }
 
-/// Writes one line to standard error with write(2) (the journal takes it from there).
-func writeStandardError(_ line: String) {
-    var bytes = Array(line.utf8)
-    bytes.append(0x0A)
-    bytes.withUnsafeBytes { raw in
-        var offset = 0
-        while offset < raw.count {
-            let written = write(2, raw.baseAddress! + offset, raw.count - offset)
-            if written > 0 {
-                offset += written
-            } else if written < 0 && errno == EINTR {
-                continue
-            } else {
-                return
-            }
-        }
-    }
+/// Writes one line to standard error with its journald priority prefix
+/// (the journal takes it from there).
+func writeStandardError(_ level: Logger.Level, _ line: String) {
+    StandardError.writeLine(JournalLogHandler.line(level: level, message: line, metadata: [:]))
 }

@@ -103,7 +103,7 @@ extension ControlServer {
             guard let self else { return }
             self.assertOnServiceThread()
             guard !answered else {
-                self.logSink("control: defect: \(request.method.rawValue) was answered twice; the second answer is ignored")
+                self.logSink(.error, "control: defect: \(request.method.rawValue) was answered twice; the second answer is ignored")
                 return
             }
             answered = true
@@ -155,7 +155,7 @@ extension ControlServer {
     private func recordAudit(peer: PeerIdentity, method: ControlMethod, outcome: Result<JSONValue, ControlError>) {
         let entry = AuditLog.entry(peer: peer, method: method, outcome: outcome, at: wallClockTimestamp())
         audit.append(entry)
-        logSink(AuditLog.line(entry))
+        logSink(.info, AuditLog.line(entry))
     }
 
     /// The audit list, newest first (what `audit.list` answers).

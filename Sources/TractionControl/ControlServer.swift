@@ -1,8 +1,10 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Logging
 import TractionControlProtocol
 import TractionDevice
+import TractionPlatform
 
 /// The control socket server of docs/control-protocol.md.
 ///
@@ -43,8 +45,10 @@ public final class ControlServer {
     static let maxRequestsInFlight = 256
     static let acceptPauseAfterResourceError = 0.1
 
-    /// Audit lines and connection problems; standard error unless replaced (tests).
-    public var logSink: (String) -> Void = writeStandardError
+    /// Audit lines (info) and connection problems (warning, error), with
+    /// their priority; standard error with the journald prefix unless
+    /// replaced (tests).
+    public var logSink: (Logger.Level, String) -> Void = writeStandardError
 
     /// Checks (or creates) the socket directory, removes a stale socket file,
     /// binds and listens. Throws, naming the path and the failed check, when
@@ -174,7 +178,7 @@ public final class ControlServer {
                     }
                 }
             } else if ready < 0 && errno != EINTR {
-                logSink("control: poll failed: \(String(cString: strerror(errno)))")
+                logSink(.error, "control: poll failed: \(Errno(errno).description)")
                 var pause = timespec(seconds: interval)
                 nanosleep(&pause, nil)
             }
@@ -199,7 +203,7 @@ public final class ControlServer {
                 default:
                     // EMFILE, ENFILE, ENOBUFS, ENOMEM: the pending connection
                     // stays in the backlog; try again shortly.
-                    logSink("control: cannot accept a connection: \(String(cString: strerror(errno))); "
+                    logSink(.error, "control: cannot accept a connection: \(Errno(errno).description); "
                         + "accepting again in \(Int(Self.acceptPauseAfterResourceError * 1000)) ms")
                     acceptingResumesAt = now + Self.acceptPauseAfterResourceError
                     return
@@ -211,7 +215,7 @@ public final class ControlServer {
             switch PeerCredentials.of(socket: descriptor) {
             case .success(let found): credentials = found
             case .failure(let error):
-                logSink("control: refused a connection: \(error)")
+                logSink(.warning, "control: refused a connection: \(error)")
                 Glibc.close(descriptor)
                 continue
             }
@@ -270,7 +274,7 @@ public final class ControlServer {
     /// takes the line now, then closes at once: the slot is needed now.
     private func evict(_ client: ClientConnection, toAdmit peer: PeerIdentity) {
         let role = client.peer.role?.rawValue ?? "none"
-        logSink("control: uid=\(client.peer.uid) pid=\(client.peer.pid) role=\(role) closed to make room for "
+        logSink(.warning, "control: uid=\(client.peer.uid) pid=\(client.peer.pid) role=\(role) closed to make room for "
             + "uid=\(peer.uid) pid=\(peer.pid) role=\(peer.role?.rawValue ?? "none"), who may stop a session "
             + "(\(configuration.maxClients) connections at most)")
         let error = ControlError(.tooManyClients,
@@ -403,7 +407,7 @@ public final class ControlServer {
 
     private func dropSlowConsumer(_ client: ClientConnection) {
         let queued = client.queuedBytes
-        logSink("control: uid=\(client.peer.uid) pid=\(client.peer.pid) dropped: slow consumer, \(queued) bytes unsent")
+        logSink(.warning, "control: uid=\(client.peer.uid) pid=\(client.peer.pid) dropped: slow consumer, \(queued) bytes unsent")
         let notice = DroppedNotification(queuedBytes: queued)
         // The one line allowed past the bound.
         client.enqueue(RPCNotification.encodeLine(method: NotificationMethod.dropped, params: ControlJSON.value(notice)))

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import TractionControlProtocol
 import TractionDevice
+import TractionPlatform
 
 /// Who is at the other end of a connection, as the kernel reported it
 /// (`SO_PEERCRED`) and the group database mapped it (docs/control-protocol.md, section 6).
@@ -179,7 +180,7 @@ public enum ControlServerError: Error, Hashable, CustomStringConvertible {
         case let .socketInUse(path):
             "another process is serving the control socket \(path) (is a second daemon running?)"
         case let .systemCall(call, path, code):
-            "\(call) \(path): \(String(cString: strerror(code)))"
+            "\(call) \(path): \(Errno(code).description)"
         }
     }
 }

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import TractionControlProtocol
+import TractionPlatform
 
 /// The kernel's view of a connected peer: `struct ucred` of `SO_PEERCRED`.
 public struct PeerCredentials: Sendable, Hashable {
@@ -37,7 +38,7 @@ public struct PeerCredentials: Sendable, Hashable {
 public struct SystemError: Error, Sendable, Hashable, CustomStringConvertible {
     public var call: String
     public var errno: Int32
-    public var description: String { "\(call): \(String(cString: strerror(errno)))" }
+    public var description: String { "\(call): \(Errno(errno).description)" }
 }
 
 /// A user as the password database has it.

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import TractionControlProtocol
+import TractionPlatform
 
 /// A notification from the daemon (section 7): `telemetry`, `event`,
 /// `alarm`, `session`, `dropped`.
@@ -347,8 +348,6 @@ struct MonotonicDeadline {
     }
 
     static func now() -> UInt64 {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
+        UInt64(clamping: MonotonicClock.now().nanoseconds)
     }
 }

@@ -4,6 +4,7 @@ import Glibc
 import TractionDevice
 import TractionSerial
 import TractionWire
+import TractionPlatform
 
 /// Opens the transport for a link; called on the link's I/O thread, which
 /// then owns the stream alone (a `SerialPort` is single-owner).
@@ -100,7 +101,7 @@ final class LinkIOLoop {
         var parameters = sched_param(sched_priority: priority)
         let error = pthread_setschedparam(pthread_self(), SCHED_FIFO, &parameters)
         guard error == 0 else {
-            return "SCHED_OTHER: SCHED_FIFO \(priority) refused (\(String(cString: strerror(error)))); "
+            return "SCHED_OTHER: SCHED_FIFO \(priority) refused (\(Errno(error).description)); "
                 + "grant CAP_SYS_NICE or raise LimitRTPRIO"
         }
         return "SCHED_FIFO \(priority)"

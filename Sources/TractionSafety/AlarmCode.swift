@@ -47,6 +47,33 @@ public enum AlarmCode: UInt8, Sendable, Hashable, Codable, CaseIterable, CustomS
         public let risingEdgeEvent: InterlockEvent
         /// What a clinician reads: what happened, what the table did, what to do.
         public let message: String
+        /// What the kernel judges the condition from.
+        public let evidence: Evidence
+
+        init(symbol: String, priority: AlarmPriority, hazard: String, risingEdgeEvent: InterlockEvent,
+             evidence: Evidence = .sample, message: String) {
+            self.symbol = symbol
+            self.priority = priority
+            self.hazard = hazard
+            self.risingEdgeEvent = risingEdgeEvent
+            self.message = message
+            self.evidence = evidence
+        }
+    }
+
+    /// Where the kernel finds an alarm's condition.
+    public enum Evidence: Sendable, Hashable {
+        /// A new telemetry sample alone (`ConditionDetector.evaluate`).
+        case sample
+        /// The age of the newest sample, or the link layer's report of a loss.
+        case telemetryAge
+        /// The control loop's missed deadlines.
+        case loopTiming
+        /// A sample, or the command the controller asks for (`SafetyKernel.clamp`).
+        case sampleOrCommand
+        /// The result of the self-test: a one-off event, not a lasting
+        /// condition, so it clears in the instant it is raised.
+        case selfTest
     }
 
     /// The alarm table, indexed by raw value: one row per code, so adding an
@@ -56,6 +83,7 @@ public enum AlarmCode: UInt8, Sendable, Hashable, Codable, CaseIterable, CustomS
                    message: "Traction force exceeded the session limit. Tension is being released. "
                        + "Check the patient, then acknowledge."),
         Definition(symbol: "FORCE_OVER_HARD_CAP", priority: .high, hazard: "H2", risingEdgeEvent: .overForceHardCap,
+                   evidence: .sampleOrCommand,
                    message: "Traction force reached the absolute maximum for this table or region. "
                        + "Emergency release under way; the drive switches off when slack."),
         Definition(symbol: "FORCE_RATE_HIGH", priority: .medium, hazard: "H3", risingEdgeEvent: .forceRateExceeded,
@@ -72,8 +100,10 @@ public enum AlarmCode: UInt8, Sendable, Hashable, Codable, CaseIterable, CustomS
                    message: "The two channels of the force sensor disagree. "
                        + "Tension is being released; call service before further use."),
         Definition(symbol: "TELEMETRY_STALE", priority: .low, hazard: "H5", risingEdgeEvent: .telemetryStale,
+                   evidence: .telemetryAge,
                    message: "Readings from the table are late. Tension is held until they are current again."),
         Definition(symbol: "LINK_LOST", priority: .high, hazard: "H5", risingEdgeEvent: .telemetryLost,
+                   evidence: .telemetryAge,
                    message: "Connection to the table lost. The table releases tension on its own. "
                        + "Check the cable, then reset."),
         Definition(symbol: "PATIENT_RELEASE", priority: .high, hazard: "H7", risingEdgeEvent: .patientSwitchPressed,
@@ -100,13 +130,16 @@ public enum AlarmCode: UInt8, Sendable, Hashable, Codable, CaseIterable, CustomS
                    message: "The table's drive reported a fault. Tension is being released; call service if it recurs."),
         Definition(symbol: "CONTROL_LOOP_OVERRUN", priority: .medium, hazard: "H11",
                    risingEdgeEvent: .overrunBudgetExceeded,
+                   evidence: .loopTiming,
                    message: "The control computer is missing its timing deadlines. "
                        + "Treatment continues with tension held; call service if it persists."),
         Definition(symbol: "CONTROL_LOOP_FAILURE", priority: .high, hazard: "H11",
                    risingEdgeEvent: .overrunHardBudgetExceeded,
+                   evidence: .loopTiming,
                    message: "The control computer missed too many timing deadlines. "
                        + "Tension is being released; call service."),
         Definition(symbol: "SELF_TEST_FAILED", priority: .high, hazard: "H4", risingEdgeEvent: .selfTestFailed,
+                   evidence: .selfTest,
                    message: "The table failed its self-test. "
                        + "It cannot be used until the fault is cleared and the self-test passes."),
         Definition(symbol: "RELEASE_NOT_PROGRESSING", priority: .high, hazard: "H19",
@@ -122,6 +155,7 @@ public enum AlarmCode: UInt8, Sendable, Hashable, Codable, CaseIterable, CustomS
     public var hazard: String { definition.hazard }
     public var risingEdgeEvent: InterlockEvent { definition.risingEdgeEvent }
     public var message: String { definition.message }
+    public var evidence: Evidence { definition.evidence }
 
     /// High alarms latch: they stay active until an operator acknowledges
     /// them, even after their condition has cleared.
@@ -129,7 +163,7 @@ public enum AlarmCode: UInt8, Sendable, Hashable, Codable, CaseIterable, CustomS
 
     /// True for alarms that mark a one-off event rather than a lasting
     /// condition; their condition clears in the instant it is raised.
-    public var isMomentary: Bool { self == .selfTestFailed }
+    public var isMomentary: Bool { evidence == .selfTest }
 }
 
 /// A set of alarm codes as a bit mask: which conditions are present this

@@ -7,6 +7,15 @@
 /// `nothingToReset` for `reset`), and that refusal is recorded by the kernel,
 /// so no event is ever ignored silently. The rules are compiled once into a
 /// flat array, so a lookup on the control path is one index and no allocation.
+///
+/// A rule's actions are the one-off side effects of taking it (start, hold or
+/// end the session, latch or rearm the drive, acknowledge, run the self-test),
+/// each read by the kernel or the engine.
+/// The release is not among them: it belongs to the state entered, not to the
+/// way in. `InterlockState.policy` gives releasing and fault the normal
+/// release and emergency the emergency release, and `CommandEnvelope.clamp`
+/// applies it on every tick for as long as the state lasts, so no rule can
+/// forget it and no rule claims it.
 public enum InterlockTable {
     /// One rule: `event` in any of `from` leads to `target` (nil: stay in the
     /// same state) with `actions`, when `condition` holds.
@@ -37,30 +46,31 @@ public enum InterlockTable {
         on(.handshakeDone, from: [.fault, .emergency]),
         on(.linkLost, from: [.offline, .fault, .emergency]),
         on(.linkLost, from: [.connecting, .selfTest, .ready], to: .offline),
-        on(.linkLost, from: [.armed, .treating, .paused, .releasing], to: .fault, [.releaseNormal, .endSession]),
+        on(.linkLost, from: [.armed, .treating, .paused, .releasing], to: .fault, .endSession),
         on(.telemetryLost, from: [.offline, .fault, .emergency]),
         on(.telemetryLost, from: [.connecting, .selfTest, .ready], to: .offline),
-        on(.telemetryLost, from: [.armed, .treating, .paused, .releasing], to: .fault, [.releaseNormal, .endSession]),
+        on(.telemetryLost, from: [.armed, .treating, .paused, .releasing], to: .fault, .endSession),
 
         on(.selfTestPassed, from: [.selfTest], to: .ready),
-        on(.selfTestFailed, from: [.selfTest], to: .fault, .releaseNormal),
+        on(.selfTestFailed, from: [.selfTest], to: .fault),
 
         // Operator commands. Everything that leads towards tension is guarded.
         on(.arm, from: [.ready], to: .armed, requiring: .clearToTreat),
         on(.start, from: [.armed], to: .treating, .startSession, requiring: .clearToTreat),
         on(.pause, from: [.treating], to: .paused, .holdTension),
         on(.resume, from: [.paused], to: .treating, requiring: .clearToTreat),
-        on(.adjust, from: [.armed, .treating, .paused], .applyAdjustment),
+        // Accepted, no action: the engine applies the adjustment once the kernel accepts it.
+        on(.adjust, from: [.armed, .treating, .paused]),
         // Stop is never refused: where nothing is running it is recorded and changes nothing.
         on(.stop, from: [.armed], to: .ready, .endSession),
-        on(.stop, from: [.treating, .paused], to: .releasing, [.releaseNormal, .endSession]),
+        on(.stop, from: [.treating, .paused], to: .releasing, .endSession),
         on(.stop, from: [.offline, .connecting, .selfTest, .ready, .releasing, .fault, .emergency]),
         on(.acknowledge, from: all, .acknowledgeAlarms),
         on(.reset, from: [.fault, .emergency], to: .selfTest,
            [.acknowledgeAlarms, .rearmDrive, .runSelfTest], requiring: .noConditionPresent),
 
         // Session progress.
-        on(.sessionComplete, from: [.treating], to: .releasing, [.releaseNormal, .endSession]),
+        on(.sessionComplete, from: [.treating], to: .releasing, .endSession),
         on(.slackReached, from: [.releasing], to: .ready),
         on(.slackReached, from: [.fault, .emergency], .disableDrive),
     ]
@@ -77,25 +87,25 @@ public enum InterlockTable {
             ]
         case .emergencyRelease:
             return [
-                on(event, from: nonSession + [.fault], to: .emergency, .releaseEmergency),
-                on(event, from: sessionStates + [.releasing], to: .emergency, [.releaseEmergency, .endSession]),
+                on(event, from: nonSession + [.fault], to: .emergency),
+                on(event, from: sessionStates + [.releasing], to: .emergency, .endSession),
                 on(event, from: [.emergency]),
             ]
         case .fault:
             return [
-                on(event, from: nonSession, to: .fault, .releaseNormal),
-                on(event, from: sessionStates + [.releasing], to: .fault, [.releaseNormal, .endSession]),
+                on(event, from: nonSession, to: .fault),
+                on(event, from: sessionStates + [.releasing], to: .fault, .endSession),
                 on(event, from: [.fault, .emergency]),
             ]
         case .releaseOrFault:
             return [
-                on(event, from: nonSession, to: .fault, .releaseNormal),
-                on(event, from: sessionStates, to: .releasing, [.releaseNormal, .endSession]),
+                on(event, from: nonSession, to: .fault),
+                on(event, from: sessionStates, to: .releasing, .endSession),
                 on(event, from: [.releasing, .fault, .emergency]),
             ]
         case .releaseSession:
             return [
-                on(event, from: sessionStates, to: .releasing, [.releaseNormal, .endSession]),
+                on(event, from: sessionStates, to: .releasing, .endSession),
                 on(event, from: nonSession + [.releasing, .fault, .emergency]),
             ]
         case .holdTension:

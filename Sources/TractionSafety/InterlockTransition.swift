@@ -10,12 +10,12 @@ public struct InterlockActions: OptionSet, Sendable, Hashable, Codable {
     public static let endSession = InterlockActions(rawValue: 1 << 1)
     /// The planner freezes its targets at the present force.
     public static let holdTension = InterlockActions(rawValue: 1 << 2)
-    /// The engine applies the operator's adjustment to the running session.
-    public static let applyAdjustment = InterlockActions(rawValue: 1 << 3)
-    /// Release at the normal rate begins.
-    public static let releaseNormal = InterlockActions(rawValue: 1 << 4)
-    /// Release at the emergency rate begins.
-    public static let releaseEmergency = InterlockActions(rawValue: 1 << 5)
+    // Bits 3, 4 and 5 were `applyAdjustment`, `releaseNormal` and
+    // `releaseEmergency`. No code read them: the engine applies an adjustment
+    // when the kernel accepts `adjust` (`Engine.adjust`), and the release
+    // follows the state entered (`InterlockState.policy`). They were removed;
+    // the bits stay unused so that the other actions keep their values in the
+    // Promela model and in anything already recorded.
     /// The drive is cut now and stays cut until a reset.
     public static let disableDrive = InterlockActions(rawValue: 1 << 6)
     /// Every active alarm is acknowledged by the operator who sent the event.
@@ -25,15 +25,16 @@ public struct InterlockActions: OptionSet, Sendable, Hashable, Codable {
     /// The drive latch set by `disableDrive` or slack is cleared (reset only).
     public static let rearmDrive = InterlockActions(rawValue: 1 << 9)
 
-    /// Names of the actions, in a fixed order, for records and diagrams.
+    /// Every action with its name, in a fixed order.
+    public static let named: [(action: InterlockActions, name: String)] = [
+        (.startSession, "startSession"), (.endSession, "endSession"), (.holdTension, "holdTension"),
+        (.disableDrive, "disableDrive"),
+        (.acknowledgeAlarms, "acknowledgeAlarms"), (.runSelfTest, "runSelfTest"), (.rearmDrive, "rearmDrive"),
+    ]
+
+    /// Names of the actions in the set, in a fixed order, for records and diagrams.
     public var names: [String] {
-        let all: [(InterlockActions, String)] = [
-            (.startSession, "startSession"), (.endSession, "endSession"), (.holdTension, "holdTension"),
-            (.applyAdjustment, "applyAdjustment"), (.releaseNormal, "releaseNormal"),
-            (.releaseEmergency, "releaseEmergency"), (.disableDrive, "disableDrive"),
-            (.acknowledgeAlarms, "acknowledgeAlarms"), (.runSelfTest, "runSelfTest"), (.rearmDrive, "rearmDrive"),
-        ]
-        return all.filter { contains($0.0) }.map(\.1)
+        Self.named.filter { contains($0.action) }.map(\.name)
     }
 }
 

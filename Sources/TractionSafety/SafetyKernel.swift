@@ -67,8 +67,10 @@ public struct SafetyKernel: Sendable {
 
     /// The order in which rising conditions are applied within one tick:
     /// the most severe reaction first, so that a lesser one arriving in the
-    /// same tick cannot delay it.
-    private static let severityOrder: [AlarmCode] = [
+    /// same tick cannot delay it. An order, not a property of one alarm, so
+    /// it stays a list here; `apply` sets only the codes it names, and a test
+    /// checks that it names every lasting condition exactly once.
+    static let severityOrder: [AlarmCode] = [
         .emergencyStop, .patientRelease, .forceOverHardCap, .releaseNotProgressing, .linkLost, .forceSensorOutOfRange,
         .forceSensorStuck, .forceSensorImplausible, .patientSwitchFault, .driveFault, .controlLoopFailure,
         .forceOverLimit, .harnessOpen, .angleOutOfRange, .angleMovedUnderTension, .angleFollowingError,
@@ -279,14 +281,5 @@ public struct SafetyKernel: Sendable {
 
     /// Codes judged from telemetry samples alone. A stored array: `allCases`
     /// builds a new array on every call, which the tick must not do.
-    private static let sampleCodes = AlarmCode.allCases.filter(isSampleCode)
-
-    private static func isSampleCode(_ code: AlarmCode) -> Bool {
-        switch code {
-        case .telemetryStale, .linkLost, .controlLoopOverrun, .controlLoopFailure, .forceOverHardCap, .selfTestFailed:
-            false
-        default:
-            true
-        }
-    }
+    private static let sampleCodes = AlarmCode.allCases.filter { $0.evidence == .sample }
 }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import TractionPlatform
 
 /// Small typed wrappers over the file-system calls the transport needs.
 enum DeviceFile {
@@ -36,8 +37,7 @@ enum DeviceFile {
 
     /// `strerror(3)` as a String.
     static func errorText(_ code: Int32) -> String {
-        guard let text = strerror(code) else { return "errno \(code)" }
-        return String(cString: text)
+        Errno(code).description
     }
 
     /// Takes an exclusive advisory lock (`flock(2)`) on an open port, so that

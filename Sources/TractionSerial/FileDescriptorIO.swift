@@ -2,40 +2,21 @@
 import Glibc
 #endif
 import TractionDevice
+import TractionPlatform
 
 /// Timed reads and writes on a non-blocking file descriptor with `poll(2)`,
 /// `read(2)` and `write(2)`. EINTR is retried (for the time left); every
 /// other failure becomes a typed error.
 enum FileDescriptorIO {
-    /// Milliseconds for poll, rounded up so that a short positive timeout
-    /// never becomes a busy "don't wait".
-    static func pollMilliseconds(_ timeout: Seconds) -> Int32 {
-        guard timeout.value > 0 else { return 0 }
-        return Int32(min((timeout.value * 1000).rounded(.up), Double(Int32.max)))
-    }
-
-    /// CLOCK_MONOTONIC now, in seconds; only to shorten a wait that a signal
-    /// interrupted (`poll` does not report the time left).
-    static func monotonicSeconds() -> Double {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
-    }
-
-    /// `poll(2)` for one event; EINTR resumes the wait for the time left.
-    /// Returns false when the time ran out.
+    /// `poll(2)` for one event (`DescriptorIO.wait`: EINTR resumes the wait
+    /// for the time left). Returns false when the time ran out.
     static func wait(
         _ descriptor: Int32, for event: Int32, timeout: Seconds, path: String
     ) throws(SerialPortError) -> Bool {
-        var request = pollfd(fd: descriptor, events: Int16(event), revents: 0)
-        let deadline = monotonicSeconds() + timeout.value
-        var remaining = timeout
-        while true {
-            let ready = poll(&request, 1, pollMilliseconds(remaining))
-            if ready > 0 { return true }
-            if ready == 0 { return false }
-            guard errno == EINTR else { throw SerialPortError.transfer(path, errno: errno, operation: "poll") }
-            remaining = Seconds(max(0, deadline - monotonicSeconds()))
+        do {
+            return try DescriptorIO.wait(descriptor, for: event, timeout: timeout)
+        } catch {
+            throw SerialPortError.transfer(path, errno: error.code, operation: "poll")
         }
     }
 

@@ -3,6 +3,7 @@ import CLibSerialPort
 import Glibc
 #endif
 import TractionDevice
+import TractionPlatform
 
 /// One port opened through libserialport. Owned by exactly one `SerialPort`
 /// and used only through it (the `sp_port` pointer is not Sendable).
@@ -73,7 +74,7 @@ final class LibSerialPortDevice {
         guard let port else { throw .closed(path: path) }
         guard buffer.count > 0 else { return 0 }
         // libserialport treats 0 as "wait forever"; the shortest real wait is 1 ms.
-        let milliseconds = UInt32(max(1, FileDescriptorIO.pollMilliseconds(timeout)))
+        let milliseconds = UInt32(max(1, DescriptorIO.pollMilliseconds(timeout)))
         let result = sp_blocking_read_next(port, buffer.baseAddress, buffer.count, milliseconds)
         if result.rawValue >= 0 { return Int(result.rawValue) }
         throw SerialPortError.transfer(path, errno: sp_last_error_code(), operation: "read")
@@ -83,7 +84,7 @@ final class LibSerialPortDevice {
     func write(_ bytes: UnsafeRawBufferPointer, timeout: Seconds) throws(SerialPortError) {
         guard let port else { throw .closed(path: path) }
         guard bytes.count > 0 else { return }
-        let milliseconds = UInt32(max(1, FileDescriptorIO.pollMilliseconds(timeout)))
+        let milliseconds = UInt32(max(1, DescriptorIO.pollMilliseconds(timeout)))
         let result = sp_blocking_write(port, bytes.baseAddress, bytes.count, milliseconds)
         if result.rawValue < 0 { throw SerialPortError.transfer(path, errno: sp_last_error_code(), operation: "write") }
         if Int(result.rawValue) < bytes.count { throw .writeTimedOut(path: path, after: timeout) }

@@ -15,7 +15,7 @@ extension DaemonService {
         case .selfTestStarted(let at):
             publishEvent(sink, at: at, kind: "self_test_started")
         case .selfTestFinished(let passed, let finding, _, let at):
-            log("self-test \(passed ? "passed" : "FAILED: \(finding?.rawValue ?? "unknown")")")
+            log(passed ? .info : .error, "self-test \(passed ? "passed" : "FAILED: \(finding?.rawValue ?? "unknown")")")
             publishEvent(sink, at: at, kind: "self_test_finished") {
                 $0.passed = passed
                 $0.finding = finding?.rawValue
@@ -76,17 +76,17 @@ extension DaemonService {
         case .lost(let silence, let when):
             let text = "no valid telemetry for \(Int(saturatingRounded: silence.milliseconds)) ms"
             (kind, detail, at) = ("link_lost", text, when)
-            log("link LOST: \(text)")
+            log(.error, "link LOST: \(text)")
         case .refused(let error, let when):
             let text = Self.refusalText(error)
             (kind, detail, at) = ("link_refused", text, when)
-            log("link REFUSED: \(text)")
+            log(.error, "link REFUSED: \(text)")
         case .transportFailed(let reason, let when):
             (kind, detail, at) = ("link_transport_failed", reason, when)
-            log("link: the port failed: \(reason)")
+            log(.error, "link: the port failed: \(reason)")
         case .faultReport(let notice, let when):
             (kind, detail, at) = ("table_fault_report", notice.summary, when)
-            log("link: \(notice.summary)")
+            log(.warning, "link: \(notice.summary)")
             publishEvent(sink, at: at, kind: kind) {
                 $0.reason = detail
                 $0.tableEvent = notice.eventName
@@ -121,13 +121,13 @@ extension DaemonService {
             // transition that ended it; its event names that cause.
             if actions.contains(.endSession) { sessionEndingCause = cause.name }
             guard from != to else { return }
-            log("state \(from) -> \(to) on \(cause)\(who.map { " by \($0)" } ?? "")")
+            log(to.isLatched ? .warning : .info, "state \(from) -> \(to) on \(cause)\(who.map { " by \($0)" } ?? "")")
             sink?.publish(.session, method: NotificationMethod.session, params: ControlJSON.value(SessionNotification(
                 tS: clock.seconds(at), at: clock.text(at), from: from.description, to: to.description,
                 cause: String(describing: cause), by: who)))
         case .refused(let command, let state, let reason, let who, let at):
             guard let who else { return }
-            log("refused \(command) in \(state) from \(who): \(reason)")
+            log(.notice, "refused \(command) in \(state) from \(who): \(reason)")
             publishEvent(sink, at: at, kind: "refused") {
                 $0.command = String(describing: command)
                 $0.reason = String(describing: reason)
@@ -135,7 +135,7 @@ extension DaemonService {
             }
         case .alarmRaised(let code, let at):
             if code == .telemetryStale { stalePeriods &+= 1 }
-            log("ALARM \(code.symbol) (\(code.priority)): \(code.message)")
+            log(code.priority.logLevel, "ALARM \(code.symbol) (\(code.priority)): \(code.message)")
             alarms[code] = TrackedAlarm(present: true, acknowledged: false, raisedAt: clock.text(at))
             if let index = session?.recordIndex {
                 records.update(index) { if !$0.alarms.contains(code.symbol) { $0.alarms.append(code.symbol) } }

@@ -97,7 +97,7 @@ extension DaemonService {
 
     private func noteRecordsProblem(_ text: String) {
         // A failing disk fails every rewrite: the log says it once.
-        if recordsProblem != text { log("records: \(text)") }
+        if recordsProblem != text { log(.error, "records: \(text)") }
         recordsProblem = text
     }
 
@@ -130,7 +130,7 @@ extension DaemonService {
         switch found {
         case .success(let read): marker = read
         case .failure(let problem):
-            log("records: \(problem.description); treating it as an interrupted session of unknown program")
+            log(.warning, "records: \(problem.description); treating it as an interrupted session of unknown program")
             marker = SessionMarker(program: "unknown", patient: "unknown", startedAt: "unknown", armedBy: "unknown",
                                    region: "unknown", weightKg: 0)
         }
@@ -150,7 +150,7 @@ extension DaemonService {
         interruptedRecordIndex = records.append(draft)
         markerPending = true
         awaitingRelease = true
-        log("interrupted session: program \(marker.program) patient \(marker.patient) started at \(marker.startedAt)"
+        log(.warning, "interrupted session: program \(marker.program) patient \(marker.patient) started at \(marker.startedAt)"
             + (marker.lastAliveAt.map { ", last known alive at \($0)" } ?? "")
             + (Self.checkedPeak(marker.peakMeasuredN).map { ", peak \(Int(saturatingRounded: $0)) N" } ?? ""))
     }
@@ -179,7 +179,7 @@ extension DaemonService {
                 startedAt: nil, endedAt: detectedAt, endReason: SessionEndReason.interrupted.rawValue))
         }
         interrupted?.tableLeaseExpired = true
-        log("interrupted session: the table reports lease_expired (it released by itself after the previous "
+        log(.warning, "interrupted session: the table reports lease_expired (it released by itself after the previous "
             + "daemon stopped commanding, \(Int(saturatingRounded: force.value)) N now); not a drive fault: "
             + "the drive-off commands clear the latch before the self-test decides")
     }
@@ -197,7 +197,7 @@ extension DaemonService {
                 records.update(index) { $0.peakMeasured = max($0.peakMeasured, snapshot.measuredForce.value) }
             }
             let tension = snapshot.measuredForce
-            log("interrupted session: tension at restart \(Int(saturatingRounded: tension.value)) N; "
+            log(.warning, "interrupted session: tension at restart \(Int(saturatingRounded: tension.value)) N; "
                 + (tension <= engineConfiguration.safety.slackForce ? "the cable is slack"
                    : tension <= engineConfiguration.selfTest.largestIdleForce
                    ? "the table pays it out to slack once ready (the rest release), before any new session"
@@ -244,7 +244,7 @@ extension DaemonService {
             awaitingRelease = false
         }
         if !writer.waitUntilIdle(atMost: Self.exitWriteWait) {
-            log("records: the session marker was still being written at exit")
+            log(.warning, "records: the session marker was still being written at exit")
         }
         keepMarker(now: MonotonicClock.now())
     }

@@ -20,14 +20,14 @@ extension DaemonService {
         case .success(let read): outcome = read
         }
         guard outcome.applicable else {
-            log("configuration reload by \(caller.identity): not applied; restart needed for "
+            log(.warning, "configuration reload by \(caller.identity): not applied; restart needed for "
                 + outcome.restartNeeded.joined(separator: ", "))
             return ReloadResult(applied: false, deferred: false, restartNeeded: outcome.restartNeeded)
         }
         let state = runtime.snapshot.state
         if session != nil || state.isSessionState || state == .releasing || awaitingRelease && markerPending {
             deferredReload = outcome
-            log("configuration reload by \(caller.identity): deferred until the session has ended and released")
+            log(.notice, "configuration reload by \(caller.identity): deferred until the session has ended and released")
             return ReloadResult(applied: false, deferred: true, restartNeeded: outcome.restartNeeded)
         }
         apply(outcome, sink: sink)
@@ -66,7 +66,7 @@ extension DaemonService {
                 engineConfiguration = adapted
                 reloadEngineRequest = id
             } else {
-                log("configuration reload: the control loop is busy; the engine limits stay as they were")
+                log(.warning, "configuration reload: the control loop is busy; the engine limits stay as they were")
             }
         }
         catalog = ProgramCatalog(directories: reload.programDirectories, limits: limits)

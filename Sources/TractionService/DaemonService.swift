@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import TractionControlProtocol
 import TractionDaemon
 import TractionDevice
@@ -24,7 +25,7 @@ public final class DaemonService {
     /// validate programs.
     public internal(set) var engineConfiguration: EngineConfiguration
     var catalog: ProgramCatalog
-    let log: (String) -> Void
+    let log: Logger
     let reload: (() -> Result<ServiceReload, ControlError>)?
     let clock: WallClock
 
@@ -99,11 +100,11 @@ public final class DaemonService {
     /// - Parameters:
     ///   - engineConfiguration: the configuration the runtime's engine was
     ///     built with, adapted to the table.
-    ///   - log: one line to the daemon's log (standard error, the journal).
+    ///   - log: the daemon's log (swift-log; tractiond gives it `JournalLogHandler`).
     ///   - reload: reads the configuration file again (`config.reload`, SIGHUP).
     public init(runtime: ControlLoopRuntime, engineConfiguration: EngineConfiguration,
                 configuration: DaemonServiceConfiguration, startedAt: MonotonicInstant = MonotonicClock.now(),
-                log: @escaping (String) -> Void, reload: (() -> Result<ServiceReload, ControlError>)? = nil) {
+                log: Logger, reload: (() -> Result<ServiceReload, ControlError>)? = nil) {
         self.runtime = runtime
         self.engineConfiguration = engineConfiguration
         self.configuration = configuration
@@ -323,7 +324,7 @@ public final class DaemonService {
             pending.removeValue(forKey: id)
             pendingArms.removeValue(forKey: id)
             if id == reloadEngineRequest { reloadEngineRequest = nil }
-            log("control loop did not answer \(waiting.method.rawValue) within "
+            log(.error, "control loop did not answer \(waiting.method.rawValue) within "
                 + "\(configuration.replyTimeout.value) s; the daemon is unhealthy")
             let error = ControlError(.timeout, "the control loop did not answer in time; the daemon is unhealthy")
             if waiting.method.changesState { noteAction(waiting.method, caller: waiting.caller, outcome: error.code.rawValue) }
@@ -334,7 +335,7 @@ public final class DaemonService {
             // Still queued for the loop, and retried every tick; the client
             // learns the daemon is unhealthy.
             stopsWaitingForQueue[index].answered = true
-            log("stop could not be queued for the control loop within \(configuration.replyTimeout.value) s; still trying")
+            log(.error, "stop could not be queued for the control loop within \(configuration.replyTimeout.value) s; still trying")
             stopsWaitingForQueue[index].respond(.failure(
                 ControlError(.timeout, "the control loop did not take the stop in time; it is still being sent")))
         }
@@ -349,7 +350,7 @@ public final class DaemonService {
             if reply.outcome.isAccepted {
                 log("configuration applied: new engine limits; the self-test runs again")
             } else {
-                log("configuration reload still deferred: the table is \(reply.state)")
+                log(.notice, "configuration reload still deferred: the table is \(reply.state)")
             }
         }
         guard let waiting = pending.removeValue(forKey: reply.id) else { return }

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import TractionControlProtocol
+import TractionPlatform
 
 /// The marker of a running session in the state directory
 /// (docs/control-protocol.md, section 9): written when a session starts,
@@ -126,6 +127,6 @@ struct MarkerError: Error, Sendable, Hashable, CustomStringConvertible {
 
     /// `what`, with the system's reason from errno.
     static func system(_ what: String) -> MarkerError {
-        MarkerError("\(what): \(String(cString: strerror(errno)))")
+        MarkerError("\(what): \(Errno(errno).description)")
     }
 }

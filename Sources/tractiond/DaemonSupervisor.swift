@@ -1,3 +1,4 @@
+import Logging
 import Foundation
 import TractionControlProtocol
 import TractionDaemon
@@ -136,7 +137,7 @@ final class DaemonSupervisor {
     private func giveUp(_ reason: String) {
         releaseUnfinished = true
         let line = "\(prefix)\(reason); exiting: the table's lease releases the rest"
-        log(line)
+        log(.error, line)
         try? notifier.status(line)
         finished = true
     }
@@ -149,7 +150,7 @@ final class DaemonSupervisor {
         case .none:
             log("\(prefix)the control thread ticks again; extending the stop timeout again")
         case .controlThreadSilent:
-            log("\(prefix)the control thread has not ticked for over "
+            log(.error, "\(prefix)the control thread has not ticked for over "
                 + "\(ShutdownWatch.healthyTickAge.value) s; the stop timeout is no longer extended")
         }
     }
@@ -167,7 +168,7 @@ final class DaemonSupervisor {
         case .fault, .emergency:
             readyAnnounced = true
             try? notifier.ready(status: "\(prefix)table in \(snapshot.state): releasing; \(realtimeText)")
-            log("\(prefix)table in \(snapshot.state) after its self-test; any tension is being released")
+            log(.warning, "\(prefix)table in \(snapshot.state) after its self-test; any tension is being released")
         default:
             break
         }
@@ -187,12 +188,12 @@ final class DaemonSupervisor {
         service.handle(.sessionArm, params: ControlJSON.value(arm), from: caller, sink: nil) { [self] result in
             switch result {
             case .failure(let error):
-                log("\(prefix)session from \(session.file) refused: \(error)")
+                log(.error, "\(prefix)session from \(session.file) refused: \(error)")
             case .success:
                 sessionArmed = true
                 service.handle(.sessionStart, params: ["confirm": .bool(session.confirm)], from: caller,
                                sink: nil) { [self] started in
-                    if case .failure(let error) = started { log("\(prefix)start refused: \(error)") }
+                    if case .failure(let error) = started { log(.error, "\(prefix)start refused: \(error)") }
                 }
             }
         }
@@ -214,7 +215,7 @@ final class DaemonSupervisor {
                 log("\(prefix)reload: applied \(value["applied"]?.boolValue ?? false), "
                     + "deferred \(value["deferred"]?.boolValue ?? false)")
             case .failure(let error):
-                log("\(prefix)reload refused, the running configuration is kept: \(error)")
+                log(.warning, "\(prefix)reload refused, the running configuration is kept: \(error)")
             }
         }
     }

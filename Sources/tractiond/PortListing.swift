@@ -1,3 +1,4 @@
+import Logging
 import ArgumentParser
 import TractionSerial
 
@@ -6,7 +7,7 @@ enum PortListing {
     static func print() throws {
         let ports: [SerialPortInfo]
         do { ports = try SerialPortInfo.list() } catch {
-            log("tractiond: cannot list serial ports: \(error)")
+            log(.error, "tractiond: cannot list serial ports: \(error)")
             throw ExitCode(74)
         }
         if ports.isEmpty {

@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import Logging
 import Glibc
 #endif
 import ArgumentParser
@@ -30,7 +31,7 @@ enum ServiceLoop {
     /// - Parameter socketOptional: true only for the daemon's own simulated
     ///   table; otherwise a socket that cannot be opened releases and exits 73.
     static func run(service: DaemonService, supervisor: DaemonSupervisor, socketPath: String, socketOptional: Bool,
-                    configuration: DaemonConfiguration, log: @escaping (String) -> Void) throws {
+                    configuration: DaemonConfiguration, log: @escaping (Logger.Level, String) -> Void) throws {
         let socket = socketSettings(configuration.socket)
         let serverConfiguration = ControlServerConfiguration(
             socketPath: socketPath, socketGroup: configuration.socket.group, roleGroups: socket.roleGroups,
@@ -42,14 +43,14 @@ enum ServiceLoop {
         do {
             server = try ControlServer(configuration: serverConfiguration, handler: handler)
         } catch {
-            log("tractiond: the control socket \(socketPath) cannot be opened: \(error)")
+            log(.error, "tractiond: the control socket \(socketPath) cannot be opened: \(error)")
             if socketOptional {
                 // The daemon's own simulated table (--simulate), on a machine
                 // without the daemon's run directory: no patient, so the
                 // simulation may run on without clients. A serial table never
                 // does, even one that says it is simulated (tractionemu):
                 // that fallback once hid a socket the unit could not open.
-                log("tractiond: SIMULATION continues without a control socket")
+                log(.warning, "tractiond: SIMULATION continues without a control socket")
                 runWithoutSocket(service: service, supervisor: supervisor)
                 service.closeRecordsForExit()
                 return
@@ -62,7 +63,7 @@ enum ServiceLoop {
             service.closeRecordsForExit()
             throw ExitCode(73)
         }
-        log("control socket \(socketPath)")
+        log(.info, "control socket \(socketPath)")
         server.run(until: { supervisor.finished })
         service.closeRecordsForExit()
     }

@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import Logging
 import Glibc
 #endif
 import ArgumentParser
@@ -43,7 +44,7 @@ struct TableConnection {
             } catch .noSuchDevice where MonotonicClock.now() < deadline {
                 usleep(100_000)
             } catch {
-                log("tractiond: cannot open the table's port: \(error)")
+                log(.error, "tractiond: cannot open the table's port: \(error)")
                 throw ExitCode(69)
             }
         }
@@ -51,7 +52,7 @@ struct TableConnection {
         do {
             link = try SerialTableLink(port: port, clock: { MonotonicClock.now() })
         } catch {
-            log("tractiond: invalid link timing: \(error)")
+            log(.error, "tractiond: invalid link timing: \(error)")
             throw ExitCode(78)
         }
         while true {
@@ -62,7 +63,7 @@ struct TableConnection {
                 continue
             } catch {
                 let reason = lastTransportFailure(of: link).map { "; the port: \($0)" } ?? ""
-                log("tractiond: no table on \(device) at \(baudRate) bit/s: \(describe(error))\(reason)")
+                log(.error, "tractiond: no table on \(device) at \(baudRate) bit/s: \(describe(error))\(reason)")
                 link.close()
                 throw ExitCode(69)
             }

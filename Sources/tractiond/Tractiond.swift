@@ -1,8 +1,10 @@
 import ArgumentParser
 import Foundation
+import Logging
 import Synchronization
 import TractionDaemon
 import TractionDevice
+import TractionPlatform
 import TractionEngine
 import TractionPlant
 import TractionConfiguration
@@ -150,7 +152,7 @@ struct Tractiond: ParsableCommand {
         do {
             try engineConfiguration.validate()
         } catch {
-            log("the safety configuration is invalid for this table: \(error)")
+            log(.error, "the safety configuration is invalid for this table: \(error)")
             throw ExitCode(78)
         }
         let plan = try program.map { try loadPlan($0, limits: engineConfiguration.therapyLimits) }
@@ -175,7 +177,7 @@ struct Tractiond: ParsableCommand {
                     + "their code resident before the first tick; alarms raised: "
                     + warmup.alarms.joined(separator: ", "))
             } else {
-                log("warm-up skipped: its program does not fit the configured limits; a first alarm may page-fault")
+                log(.warning, "warm-up skipped: its program does not fit the configured limits; a first alarm may page-fault")
             }
         }
         let loop = ControlLoopConfiguration(rateHertz: rate, realtime: realtime)
@@ -198,7 +200,7 @@ struct Tractiond: ParsableCommand {
                 maxMessageBytes: running.socket.maxMessageBytes, realtime: mode,
                 realtimeDegraded: runtime.controlThread?.realtimeMode?.isDegraded ?? true,
                 linkHealth: serial?.link),
-            log: { log(prefix + $0) },
+            log: Logger(label: "tractiond.service") { _ in JournalLogHandler(prefix: prefix) },
             reload: configurationFile.map { file in
                 { [self] in reload(file: file, running: running, simulationGroup: simulationGroup) }
             })
@@ -217,7 +219,7 @@ struct Tractiond: ParsableCommand {
                                           slackForce: engineConfiguration.safety.slackForce)
         try ServiceLoop.run(service: service, supervisor: supervisor,
                             socketPath: running.socket.path, socketOptional: serial == nil,
-                            configuration: running, log: { log(prefix + $0) })
+                            configuration: running, log: { log($0, prefix + $1) })
         log(prefix + "stopped")
         // EX_TEMPFAIL: the daemon gave up waiting; the table's lease finishes the release.
         if supervisor.releaseUnfinished { throw ExitCode(75) }
@@ -233,7 +235,7 @@ struct Tractiond: ParsableCommand {
         do {
             return (try DaemonConfiguration.load(path: file), file)
         } catch {
-            log(error.description)
+            log(.error, error.description)
             throw ExitCode(78)
         }
     }
@@ -320,7 +322,17 @@ struct Tractiond: ParsableCommand {
     }
 }
 
-/// Writes one log line to standard error (journald under systemd).
+/// The daemon's own log (swift-log): one line per message on standard
+/// error with its journald priority prefix (`JournalLogHandler`). Only the
+/// main and service threads log; the control thread never does.
+let daemonLog = Logger(label: "tractiond") { _ in JournalLogHandler() }
+
+/// Logs one informational line.
 func log(_ line: String) {
-    FileHandle.standardError.write(Data((line + "\n").utf8))
+    daemonLog.info("\(line)")
+}
+
+/// Logs one line at `level`.
+func log(_ level: Logger.Level, _ line: String) {
+    daemonLog.log(level: level, "\(line)")
 }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import TractionPlatform
 
 /// Why the control socket could not be set up.
 struct ControlChannelError: Error, CustomStringConvertible {
@@ -32,7 +33,7 @@ final class ControlChannel {
         }
         let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else {
-            throw ControlChannelError(description: "cannot create the control socket: \(String(cString: strerror(errno)))")
+            throw ControlChannelError(description: "cannot create the control socket: \(Errno(errno).description)")
         }
         // A socket file left by an emulator that was killed would block bind.
         var status = stat()
@@ -43,7 +44,7 @@ final class ControlChannel {
             }
         }
         guard bound == 0, listen(descriptor, 4) == 0 else {
-            let text = String(cString: strerror(errno))
+            let text = Errno(errno).description
             Glibc.close(descriptor)
             throw ControlChannelError(description: "cannot listen on control socket \(path): \(text)")
         }

@@ -2,9 +2,9 @@
 import Glibc
 #endif
 import Synchronization
-import TractionDaemon
 import TractionDevice
 import TractionPlant
+import TractionPlatform
 import TractionSerial
 import TractionWire
 
@@ -336,7 +336,6 @@ final class TableEmulator {
     }
 
     private func log(_ message: String) {
-        let line = "tractionemu t=\(MonotonicClock.now().nanoseconds): \(message)\n"
-        _ = line.utf8CString.withUnsafeBytes { Glibc.write(STDERR_FILENO, $0.baseAddress, $0.count - 1) }
+        StandardError.writeLine("tractionemu t=\(MonotonicClock.now().nanoseconds): \(message)")
     }
 }

@@ -6,6 +6,7 @@ import TractionDevice
 import TractionPlant
 import TractionSerial
 import TractionWire
+import TractionPlatform
 
 /// tractionemu: a simulated traction table behind the real wire protocol on a
 /// pseudo-terminal (docs/emulator.md).
@@ -119,7 +120,7 @@ struct TractionEmu: ParsableCommand {
                 unlink(link)
             }
             guard symlink(port.devicePath, link) == 0 else {
-                throw ValidationError("cannot link \(link) to \(port.devicePath): \(String(cString: strerror(errno)))")
+                throw ValidationError("cannot link \(link) to \(port.devicePath): \(Errno(errno).description)")
             }
         }
         defer { if let link { unlink(link) } }
@@ -148,7 +149,7 @@ struct TractionEmu: ParsableCommand {
             var parameters = sched_param(sched_priority: fifoPriority)
             let error = pthread_setschedparam(pthread_self(), SCHED_FIFO, &parameters)
             if error != 0 {
-                let text = "tractionemu: SCHED_FIFO \(fifoPriority) refused (\(String(cString: strerror(error)))); running at normal priority\n"
+                let text = "tractionemu: SCHED_FIFO \(fifoPriority) refused (\(Errno(error).description)); running at normal priority\n"
                 _ = text.utf8CString.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count - 1) }
             }
         }

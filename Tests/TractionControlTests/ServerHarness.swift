@@ -7,6 +7,7 @@ import TractionDevice
 
 #if canImport(Glibc)
 import Glibc
+import TractionTestSupport
 #endif
 
 /// A value shared between threads (Atomic and Mutex cannot be captured by escaping closures).
@@ -152,7 +153,7 @@ final class RunningServer: Sendable {
                 stopped.signal()
                 return
             }
-            server.logSink = { line in state.logs.withLock { $0.append(line) } }
+            server.logSink = { _, line in state.logs.withLock { $0.append(line) } }
             started.signal()
             server.run { stopRequested.value }
             server.close()
@@ -178,12 +179,7 @@ final class RunningServer: Sendable {
 
     /// Waits (up to `timeout`, to avoid hanging) until `condition` holds.
     func waitUntil(timeout: Double = 10, _ condition: () -> Bool) -> Bool {
-        let deadline = monotonicSeconds() + timeout
-        while monotonicSeconds() < deadline {
-            if condition() { return true }
-            usleep(2_000)
-        }
-        return condition()
+        TractionTestSupport.waitUntil(timeout: timeout, poll: 0.002, condition)
     }
 }
 

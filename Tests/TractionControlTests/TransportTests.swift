@@ -5,6 +5,7 @@ import TractionControlProtocol
 
 #if canImport(Glibc)
 import Glibc
+import TractionTestSupport
 #endif
 
 /// Framing and bad input over a real Unix socket (docs/control-protocol.md, sections 2, 3, 4 and 8).
@@ -156,7 +157,9 @@ import Glibc
         defer { server.stop() }
         let client = try server.connect()
         _ = try client.readMessage()
-        usleep(400_000)
+        #expect(server.waitUntil { server.state.clientCount.load(ordering: .acquiring) == 1 })
+        // Four times the incomplete-line timeout, watched: the server keeps it.
+        #expect(holdsFor(duration: 0.4, poll: 0.01) { server.state.clientCount.load(ordering: .acquiring) == 1 })
         #expect(try client.call("status", id: 1)["result"] != nil)
     }
 

@@ -6,6 +6,7 @@ import Testing
 import TractionDaemon
 import TractionDevice
 import TractionEngine
+import TractionTestSupport
 
 @Suite struct LatenessRingTests {
     @Test func samplesArriveInOrderAndOverflowIsCountedNotBlocking() {
@@ -45,7 +46,7 @@ private final class TickRecorder: @unchecked Sendable {
             recorder.ticks.wrappingAdd(1, ordering: .relaxed)
         }
         try thread.start()
-        while thread.ticks < 50 { usleep(1000) }
+        try #require(waitUntil(timeout: 30, poll: 0.001) { thread.ticks >= 50 })
         thread.stop()
         #expect(thread.hasFinished)
         let bodyTicks = UInt64(recorder.ticks.load(ordering: .relaxed))

@@ -8,6 +8,7 @@ import TractionLink
 import TractionSafety
 import TractionSerial
 import TractionWire
+import TractionTestSupport
 
 /// A table played by the test on the far side of a pty: it answers the
 /// link's handshake and sends telemetry when told.
@@ -55,13 +56,9 @@ private final class TestClock: Sendable {
     func advance(by duration: Seconds) { instant.withLock { $0 = $0 + duration } }
 }
 
-/// Polls `condition` for up to 5 s of wall time (only a cap against hanging).
+/// Polls `condition` for up to 5 s (only a cap against hanging).
 private func eventually(_ condition: () -> Bool) -> Bool {
-    for _ in 0..<2_500 {
-        if condition() { return true }
-        usleep(2_000)
-    }
-    return condition()
+    waitUntil(timeout: 5, poll: 0.002, condition)
 }
 
 /// The runtime drains the real SerialTableLink's events every tick: a loss

@@ -8,6 +8,7 @@ import TractionEngine
 import TractionPlant
 import TractionSafety
 import TractionTherapy
+import TractionTestSupport
 
 /// A real `ControlLoopRuntime` on its own control thread (no real-time
 /// request, so it runs anywhere) driving the simulated table. The test is
@@ -35,13 +36,10 @@ final class RuntimeRig {
     /// Drains the queues until `condition` holds or `timeout` passes.
     @discardableResult
     func wait(timeout: Double = 15, until condition: (ControlSnapshot) -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
+        waitUntil(timeout: timeout, poll: 0.002) {
             drain()
-            if condition(runtime.snapshot) { return true }
-            usleep(2_000)
+            return condition(runtime.snapshot)
         }
-        return false
     }
 
     func drain() {
@@ -53,13 +51,10 @@ final class RuntimeRig {
     /// Submits a request and waits for its reply.
     func send(_ request: DaemonRequest, timeout: Double = 5) -> OperatorReply? {
         guard let id = runtime.submit(request, by: "uid 1000 (test)") else { return nil }
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
+        return waitFor(timeout: timeout, poll: 0.001) {
             drain()
-            if let reply = replies.removeValue(forKey: id) { return reply }
-            usleep(1_000)
+            return replies.removeValue(forKey: id)
         }
-        return nil
     }
 
     static func plan(holdForce: Double = 120, weight: Double = 75, limits: TherapyLimits) throws -> SessionPlan {

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import TractionDevice
+import TractionTestSupport
 
 /// The real tractionemu binary as a subprocess, with its pty linked into a
 /// private directory and its control socket there too.
@@ -41,13 +42,10 @@ final class EmulatorProcess {
         _ = FileManager.default.createFile(atPath: stderrFile.path, contents: nil)
         processID = try Self.spawn(try Self.binary().path, ["--link", linkPath, "--control", controlPath] + arguments,
                                    stderrPath: stderrFile.path)
-        let deadline = Date().addingTimeInterval(10)
-        while !(FileManager.default.fileExists(atPath: linkPath) && FileManager.default.fileExists(atPath: controlPath)) {
-            guard isRunning, Date() < deadline else {
-                throw Failure(description: "tractionemu did not come up: \(stderrText)")
-            }
-            usleep(5_000)
+        let up = waitUntil(timeout: 10, poll: 0.005) {
+            !isRunning || (FileManager.default.fileExists(atPath: linkPath) && FileManager.default.fileExists(atPath: controlPath))
         }
+        guard up, isRunning else { throw Failure(description: "tractionemu did not come up: \(stderrText)") }
     }
 
     /// posix_spawn rather than Foundation's Process: the child gets an empty

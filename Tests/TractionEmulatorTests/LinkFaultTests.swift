@@ -5,6 +5,7 @@ import TractionDevice
 import TractionEngine
 import TractionLink
 import TractionSafety
+import TractionTestSupport
 
 /// Link faults injected mid-session through tractionemu's control socket, each
 /// checked against its reaction and bound in SAFETY.md. Timing bounds are the
@@ -35,7 +36,7 @@ import TractionSafety
         if case .handshakeDone = event.event { true } else { false }
     }
 
-    @Test func aStalledTableIsLostWithin50msAndItsLeaseReleasesWithin100ms() throws {
+    @Test(.tags(.ptyTiming)) func aStalledTableIsLostWithin50msAndItsLeaseReleasesWithin100ms() throws {
         let emulator = try EmulatorProcess()
         let driver = try Self.sessionUnderTension(emulator)
         defer { driver.stop() }
@@ -52,8 +53,10 @@ import TractionSafety
         #expect(driver.wait(upTo: 0.1) { $0.state == .fault })
 
         // The table, hearing nothing valid, releases on its own lease.
-        usleep(300_000)
-        let status = try emulator.status()
+        let status = try #require(try waitFor(timeout: 2) { () throws -> [String: String]? in
+            let status = try emulator.status()
+            return status["lease_expired_ns"] == nil || status["lease_expired_ns"] == "none" ? nil : status
+        }, "the emulator's lease never expired")
         let lastCommand = try #require(status["last_command_ns"].flatMap(Int64.init))
         let released = try #require(status["lease_expired_ns"].flatMap(Int64.init), "the emulator's lease never expired")
         let lease = try #require(status["lease_ms"].flatMap(Double.init))
@@ -62,14 +65,18 @@ import TractionSafety
         #expect(releaseAfterLastCommand <= Self.leaseBound + Self.emulatorObservationAllowance)
         print("stall: host detected after \(silence.milliseconds) ms of silence; table released "
               + "\(releaseAfterLastCommand.milliseconds) ms after the last command")
-        let forceWhileStalled = try #require(status["load_cell_n"].flatMap(Double.init))
-        #expect(Newtons(forceWhileStalled) < forceAtStall)
+        // Its force comes down while the host is silent.
+        let forceWhileStalled = try #require(try waitFor(timeout: 2) { () throws -> Double? in
+            try emulator.status()["load_cell_n"].flatMap(Double.init).flatMap { Newtons($0) < forceAtStall ? $0 : nil }
+        }, "the stalled table's force never came down from \(forceAtStall)")
 
         // The table comes back: a fresh handshake, and no tension re-applied.
         #expect(try emulator.control("unstall") == "ok")
         try #require(driver.wait(upTo: 2) { $0.linkEvents.filter(Self.isHandshake).count >= 2 }, "no reconnection")
-        usleep(500_000)
         let reconnectedAt = try #require(driver.linkEvents.filter(Self.isHandshake).last).takenAt
+        #expect(driver.wait(upTo: 2) { $0.ticks.contains { $0.telemetry?.receivedAt ?? .origin >= reconnectedAt } })
+        // Half a second of the reconnected table, watched: no treating.
+        #expect(holdsFor(duration: 0.5) { driver.state != .treating })
         let afterReconnect = driver.ticks.filter { $0.now >= reconnectedAt }
         #expect(!afterReconnect.isEmpty)
         #expect(afterReconnect.allSatisfy { $0.state != .treating })
@@ -81,7 +88,7 @@ import TractionSafety
         #expect((forces.max() ?? 0) <= forceWhileStalled + 5)
     }
 
-    @Test func aPatientSwitchPressStartsTheReleaseInTheTickThatSeesIt() throws {
+    @Test(.tags(.ptyTiming)) func aPatientSwitchPressStartsTheReleaseInTheTickThatSeesIt() throws {
         let emulator = try EmulatorProcess()
         let driver = try Self.sessionUnderTension(emulator)
         defer { driver.stop() }
@@ -93,15 +100,14 @@ import TractionSafety
         #expect(reaction.releaseProfile == .emergency || !reaction.driveEnabled,
                 "the tick that saw the press commanded \(reaction)")
         let forceAtPress = try #require(ticks[first].telemetry?.loadCellForce)
-        usleep(1_000_000)
-        #expect((driver.latestForce ?? forceAtPress) < forceAtPress * 0.5)
+        #expect(driver.wait(upTo: 1) { ($0.latestForce ?? forceAtPress) < forceAtPress * 0.5 })
     }
 
     /// Issue 12: on the emulator at a hold, a load cell reading 25 N low
     /// once pulled the true force 26 N past the displayed one. Now the
     /// channels' disagreement is named within 100 ms and the host, judging
     /// the larger channel, never pulls the true force above the limit.
-    @Test func aLoadCellReading25NLowOnTheEmulatorIsNamedAndNeverOverPulls() throws {
+    @Test(.tags(.ptyTiming)) func aLoadCellReading25NLowOnTheEmulatorIsNamedAndNeverOverPulls() throws {
         let emulator = try EmulatorProcess()
         let driver = try Self.sessionUnderTension(emulator, above: 60)
         defer { driver.stop() }
@@ -122,7 +128,7 @@ import TractionSafety
     /// H7 without the host (issue 14): the link is stalled, so no command of
     /// the host's reaches the table; the table's own release on the press
     /// brings the force under 10 % of its value at the press within 1 s.
-    @Test func aPatientSwitchPressDuringALinkStallReleasesWithinOneSecond() throws {
+    @Test(.tags(.ptyTiming)) func aPatientSwitchPressDuringALinkStallReleasesWithinOneSecond() throws {
         let emulator = try EmulatorProcess()
         let driver = try Self.sessionUnderTension(emulator, above: 60)
         defer { driver.stop() }
@@ -130,12 +136,9 @@ import TractionSafety
         let atPress = try #require(try emulator.status()["force_n"].flatMap(Double.init))
         #expect(try emulator.control("patient-switch both") == "ok")
         let pressedAt = MonotonicClock.now()
-        var releasedAfter: Seconds?
-        while releasedAfter == nil, MonotonicClock.now() - pressedAt < 1.5 {
-            if let force = try emulator.status()["force_n"].flatMap(Double.init), force < atPress * 0.1 {
-                releasedAfter = MonotonicClock.now() - pressedAt
-            }
-            usleep(10_000)
+        let releasedAfter = try waitFor(timeout: 1.5) { () throws -> Seconds? in
+            guard let force = try emulator.status()["force_n"].flatMap(Double.init), force < atPress * 0.1 else { return nil }
+            return MonotonicClock.now() - pressedAt
         }
         let after = try #require(releasedAfter, "still above 10 % of \(atPress) N after 1.5 s")
         print("H7 link stalled: \(Int(atPress)) N at the press, below 10 % after \(Int(after.milliseconds)) ms")
@@ -168,10 +171,11 @@ import TractionSafety
         let before = driver.link.statistics
         // About one frame in ten carries a corrupted byte.
         #expect(try emulator.control("corrupt 0.002") == "ok")
-        usleep(2_000_000)
+        sleep(seconds: 2)  // two seconds of corrupted telemetry
         #expect(try emulator.control("corrupt 0") == "ok")
-        usleep(200_000)
         let corrupted = try #require(try emulator.status()["frames_corrupted"].flatMap(UInt64.init))
+        // The host counts a frame lost when the next good one arrives.
+        #expect(waitUntil(timeout: 2) { driver.link.statistics.framesLost - before.framesLost >= corrupted })
         let after = driver.link.statistics
         let lost = after.framesLost - before.framesLost
         let rejected = (after.decoder.crcErrors + after.decoder.malformedFrames)
@@ -194,8 +198,9 @@ import TractionSafety
         #expect(try emulator.control("power-loss 300") == "ok")
         try #require(driver.wait(upTo: 2) { $0.linkEvents.contains(where: Self.isLost) })
         try #require(driver.wait(upTo: 2) { $0.linkEvents.filter(Self.isHandshake).count >= 2 })
-        usleep(300_000)
         let reconnectedAt = try #require(driver.linkEvents.filter(Self.isHandshake).last).takenAt
+        #expect(driver.wait(upTo: 2) { $0.ticks.contains { $0.telemetry?.receivedAt ?? .origin >= reconnectedAt } })
+        #expect(holdsFor(duration: 0.3) { driver.state != .treating })
         let afterReconnect = driver.ticks.filter { $0.now >= reconnectedAt }
         #expect(afterReconnect.allSatisfy { $0.state != .treating })
         #expect(afterReconnect.contains { $0.telemetry?.receivedAt ?? .origin >= reconnectedAt })
@@ -210,7 +215,6 @@ import TractionSafety
         #expect(throws: TableLinkError.protocolVersionMismatch(host: 1, table: 2)) {
             try link.send(DriveCommand(driveEnabled: true, tractionVelocity: 1, forceCeiling: 100), at: MonotonicClock.now())
         }
-        usleep(200_000)
-        #expect(try emulator.status()["commands_accepted"] == "0")
+        #expect(try holdsFor(duration: 0.2, poll: 0.05) { try emulator.status()["commands_accepted"] == "0" })
     }
 }

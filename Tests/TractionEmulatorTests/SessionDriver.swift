@@ -6,6 +6,7 @@ import TractionEngine
 import TractionLink
 import TractionSafety
 import TractionTherapy
+import TractionTestSupport
 
 /// One control tick as the test saw it.
 struct TickRecord: Sendable {
@@ -120,12 +121,7 @@ final class SessionDriver: Sendable {
     /// Waits until `condition` holds or `timeout` passes; true when it held.
     @discardableResult
     func wait(upTo timeout: Seconds, until condition: (SessionDriver) -> Bool) -> Bool {
-        let deadline = MonotonicClock.now() + timeout
-        while MonotonicClock.now() < deadline {
-            if condition(self) { return true }
-            usleep(2_000)
-        }
-        return condition(self)
+        waitUntil(timeout: timeout.value, poll: 0.002) { condition(self) }
     }
 
     /// The newest measured force.

@@ -5,6 +5,7 @@ import TractionDevice
 import TractionEngine
 import TractionLink
 import TractionSafety
+import TractionTestSupport
 
 /// Issue 14: a table built to the letter of docs/wire-protocol.md works at
 /// any telemetry rate it may declare, or is refused clearly. The engine
@@ -65,7 +66,7 @@ import TractionSafety
         return run
     }
 
-    @Test(arguments: rates)
+    @Test(.tags(.ptyTiming), arguments: rates)
     func aSessionTracksItsForceWithoutStaleFlickerAndALossIsFoundWithinItsBound(rate: Double) throws {
         let run = try Self.run(rate: rate, variant: [])
         // The figures for docs/performance.md and the issue's closing note.
@@ -81,7 +82,7 @@ import TractionSafety
         #expect(loss <= TelemetryTiming.lossDetectionBound, "at \(rate) Hz the loss came \(loss.milliseconds) ms late")
     }
 
-    @Test(arguments: [50.0, 500])
+    @Test(.tags(.ptyTiming), arguments: [50.0, 500])
     func aTableReadToTheLetterOfRevision10RunsItsSessionToo(rate: Double) throws {
         let run = try Self.run(rate: rate, variant: ["--no-force-limiter", "--no-switch-release"])
         #expect(run.sessionEnd == .completed, "at \(rate) Hz: \(run.summary)")
@@ -100,9 +101,7 @@ import TractionSafety
         let message = TableLinkError.unsuitableTable(.telemetryRateTooLow(rateHertz: 40, minimumHertz: 50)).description
         #expect(message.contains("40 Hz") && message.contains("50 Hz"))
         // Refused means refused: no command reaches it, so it never pulls.
-        usleep(300_000)
-        let status = try emulator.status()
-        #expect(status["commands_accepted"] == "0")
+        #expect(try holdsFor(duration: 0.3, poll: 0.05) { try emulator.status()["commands_accepted"] == "0" })
     }
 
     @Test func aTableThatDoesNotMeasureItsForceTwiceIsRefused() throws {

@@ -40,15 +40,47 @@ import Testing
     }
 
     @Test func theDaemonReadsOnlyTheMonotonicClockForControl() {
-        let files = Self.sources(of: "TractionDaemon")
+        let files = Self.sources(of: "TractionDaemon") + Self.sources(of: "TractionPlatform")
         #expect(!files.isEmpty)
         for (path, text) in files {
             #expect(!text.contains("CLOCK_REALTIME"), "\(path)")
             #expect(!text.contains("Date()"), "\(path)")
             #expect(!text.contains("gettimeofday"), "\(path)")
         }
-        let clock = files.first { $0.path.hasSuffix("MonotonicClock.swift") }
+        let clock = files.first { $0.path.hasSuffix("TractionPlatform/MonotonicClock.swift") }
         #expect(clock?.text.contains("clock_gettime(CLOCK_MONOTONIC") == true)
         #expect(clock?.text.contains("clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME") == true)
+    }
+
+    /// The control thread never logs: it reports through lock-free queues
+    /// and the service thread logs what it drains. Nothing in the runtime
+    /// (the control thread's target) may reach a logger or standard error.
+    @Test func theControlThreadsTargetCannotLog() {
+        let files = Self.sources(of: "TractionDaemon") + Self.sources(of: "TractionQueues")
+        #expect(files.count > 5)
+        for (path, text) in files {
+            for spelling in ["import Logging", "Logger(", "StandardError.", "print(", "FileHandle.standardError",
+                             "JournalLogHandler"] {
+                #expect(!text.contains(spelling), "\(path) uses \(spelling)")
+            }
+        }
+    }
+
+    /// One clock, one time type: outside `MonotonicClock` no source reads
+    /// CLOCK_MONOTONIC, sleeps on it, or takes Dispatch's uptime instead.
+    @Test func onlyThePlatformsMonotonicClockReadsTheMonotonicClock() throws {
+        let sources = Self.root.appendingPathComponent("Sources")
+        let enumerator = FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil)
+        var scanned = 0
+        while let url = enumerator?.nextObject() as? URL {
+            guard url.pathExtension == "swift", !url.path.hasSuffix("TractionPlatform/MonotonicClock.swift") else { continue }
+            let code = try String(contentsOf: url, encoding: .utf8).split(separator: "\n")
+                .filter { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("//") }.joined(separator: "\n")
+            for spelling in ["clock_gettime(CLOCK_MONOTONIC", "clock_nanosleep(", "DispatchTime.now()", "systemUptime"] {
+                #expect(!code.contains(spelling), "\(url.path) uses \(spelling); use MonotonicClock")
+            }
+            scanned += 1
+        }
+        #expect(scanned > 100)
     }
 }

@@ -4,6 +4,7 @@ import TractionDevice
 import TractionLink
 import TractionSerial
 import TractionWire
+import TractionTestSupport
 
 /// A scripted table on the controller side of a pty: the test reads what the
 /// link wrote and writes frames back, byte for byte.
@@ -96,9 +97,6 @@ final class BackgroundIdentify: Sendable {
 
     /// Waits for the outcome (the link's own handshake timeout bounds it).
     var value: Result<TableIdentity, TableLinkError> {
-        while true {
-            if let outcome = result.withLock({ $0 }) { return outcome }
-            usleep(1_000)
-        }
+        waitFor(timeout: 30, poll: 0.001) { result.withLock { $0 } } ?? .failure(.handshakeTimedOut(after: 30))
     }
 }

@@ -4,15 +4,16 @@ import TractionDevice
 import TractionLink
 import TractionSerial
 import TractionWire
+import TractionTestSupport
 
 /// Issue 14, item 5: a refusal after start is recoverable, FAULT_REPORTs are
 /// reported, and the section-12 counters are readable as `LinkHealth`.
 @Suite(.serialized) struct LinkRecoveryAndFaultReportTests {
     static func events(of link: SerialTableLink, until done: ([SerialLinkEvent]) -> Bool) -> [SerialLinkEvent] {
         var events: [SerialLinkEvent] = []
-        for _ in 0..<500 where !done(events) {
-            usleep(2_000)
+        waitUntil(timeout: 5, poll: 0.002) {
             events += link.drainEvents()
+            return done(events)
         }
         return events
     }
@@ -50,8 +51,9 @@ import TractionWire
         clock.advance(by: 0.5)
         _ = try #require(try table.awaitFrame(.identifyRequest))
         try table.send(.identifyResponse(FakeTable.identity), version: 7)
-        usleep(50_000)
-        #expect(link.drainEvents().isEmpty)
+        #expect(waitUntil(timeout: 5, poll: 0.002) { link.health.refusals == 1 })
+        // A refusal is no event for the engine: none comes while we watch.
+        #expect(holdsFor(duration: 0.05, poll: 0.005) { link.drainEvents().isEmpty })
         #expect(link.health.refusals == 1)
         #expect(link.health.phase == "refused")
         #expect(link.health.refusal == refusal)
@@ -118,7 +120,7 @@ import TractionWire
             try table.send(.faultReport(FaultReport(deviceTimeMicroseconds: 12_000_001 + UInt64(index), activeFaults: 0,
                                                     event: .messageRejected, detail: UInt32(index) | 0x10 << 16, text: "")))
         }
-        for _ in 0..<500 where link.health.faultReports < 41 { usleep(2_000) }
+        #expect(waitUntil(timeout: 5, poll: 0.002) { link.health.faultReports >= 41 })
         let more = link.drainEvents().filter { if case .faultReport = $0 { true } else { false } }
         #expect(more.count == TableFaultNotice.maximumPerSecond - 1)
         let health = link.health

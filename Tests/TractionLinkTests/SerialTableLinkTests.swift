@@ -4,6 +4,7 @@ import TractionDevice
 import TractionLink
 import TractionSerial
 import TractionWire
+import TractionTestSupport
 
 /// SerialTableLink against a scripted table on a pty, on a clock the test
 /// moves by hand.
@@ -19,11 +20,11 @@ import TractionWire
     }
 
     static func awaitTelemetry(_ link: SerialTableLink, sequence: UInt16) throws -> Telemetry {
-        for _ in 0..<500 {
-            if let sample = link.latestTelemetry(at: .origin), sample.sequence == sequence { return sample }
-            usleep(2_000)
+        let sample = waitFor(timeout: 5, poll: 0.002) {
+            link.latestTelemetry(at: .origin).flatMap { $0.sequence == sequence ? $0 : nil }
         }
-        throw TableLinkError.handshakeTimedOut(after: 1)
+        guard let sample else { throw TableLinkError.handshakeTimedOut(after: 5) }
+        return sample
     }
 
     @Test func identifyReturnsTheTablesIdentityAndReportsConnectedThenHandshakeDone() throws {
@@ -51,9 +52,9 @@ import TractionWire
         try table.send(.tareResponse(TareResponse(requestSequence: request.header.sequence, targets: .loadCell,
                                                   result: .refusedTensionPresent, loadCellOffsetCentinewtons: 0)))
         var progress = TareProgress.pending
-        for _ in 0..<500 where progress == .pending {
-            usleep(2_000)
+        waitUntil(timeout: 5, poll: 0.002) {
             progress = link.tareProgress(at: clock.now())
+            return progress != .pending
         }
         #expect(progress == .failed(.tensionPresent))
         // A table that never answers: the request gives up after the timeout.
@@ -137,20 +138,20 @@ import TractionWire
         _ = try Self.awaitTelemetry(link, sequence: 1)
 
         clock.advance(by: 0.039)
-        usleep(20_000)
-        #expect(link.drainEvents().isEmpty, "lost before the loss silence")
+        // Nothing may happen before the loss silence: watched for 20 ms of
+        // the I/O thread's turns (its clock is the test's, standing still).
+        #expect(holdsFor(duration: 0.02, poll: 0.002) { link.drainEvents().isEmpty }, "lost before the loss silence")
         clock.advance(by: 0.002)
-        var events: [SerialLinkEvent] = []
-        for _ in 0..<200 where events.isEmpty {
-            usleep(2_000)
-            events = link.drainEvents()
-        }
+        let events = waitFor(timeout: 5, poll: 0.002) { () -> [SerialLinkEvent]? in
+            let drained = link.drainEvents()
+            return drained.isEmpty ? nil : drained
+        } ?? []
         #expect(events == [.lost(silentFor: 0.041, at: clock.now())])
         #expect(link.phase == .handshaking)
 
         _ = try #require(try table.awaitFrame(.identifyRequest))
         try table.send(.identifyResponse(FakeTable.identity))
-        for _ in 0..<200 where link.phase != .connected { usleep(2_000) }
+        #expect(waitUntil(timeout: 5, poll: 0.002) { link.phase == .connected })
         #expect(link.drainEvents().contains { if case .handshakeDone = $0 { true } else { false } })
         #expect(link.statistics.handshakes == 2)
         #expect(link.statistics.losses == 1)

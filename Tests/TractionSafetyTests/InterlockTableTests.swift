@@ -103,6 +103,37 @@ struct InterlockTableTests {
         }
     }
 
+    /// The release is the state's, not the transition's: every accepted
+    /// move into releasing, fault or emergency lands in a state whose policy
+    /// forces a release (or, after a cutDrive rule, latches the drive off),
+    /// and the table carries no action that claims to release.
+    @Test func everyWayIntoAReleaseStateReleasesByThatStatesPolicy() {
+        var entries = 0
+        for state in InterlockState.allCases {
+            for event in InterlockEvent.allCases {
+                guard case .accept(let target, let actions, _) = InterlockTable.outcome(of: event, in: state),
+                      target != state, [.releasing, .fault, .emergency].contains(target) else { continue }
+                entries += 1
+                #expect(target.policy.forcedRelease != .none, "\(state) + \(event) -> \(target)")
+                #expect(target.policy.drive == .enabledUntilSlack || actions.contains(.disableDrive),
+                        "\(state) + \(event) -> \(target) neither keeps the drive on to release nor cuts it")
+            }
+        }
+        // linkLost, telemetryLost, stop, sessionComplete, selfTestFailed and
+        // every detected condition with a reaction: far more than a handful.
+        #expect(entries > 100)
+        #expect(InterlockActions.named.allSatisfy { !$0.name.lowercased().contains("release") })
+    }
+
+    /// `apply` sets only the codes `severityOrder` names: a lasting
+    /// condition missing from it would never be raised.
+    @Test func theSeverityOrderNamesEveryLastingConditionOnce() {
+        let order = SafetyKernel.severityOrder
+        #expect(Set(order).count == order.count, "a code is named twice")
+        #expect(Set(order) == Set(AlarmCode.allCases.filter { !$0.isMomentary }))
+        #expect(order.first == .emergencyStop)
+    }
+
     @Test func everyTransitionTowardsTensionIsGuarded() {
         for state in InterlockState.allCases {
             for event in InterlockEvent.allCases {

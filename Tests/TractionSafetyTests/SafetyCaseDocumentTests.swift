@@ -83,6 +83,28 @@ struct SafetyCaseDocumentTests {
         #expect(documented == InterlockEvent.allCases.count)
     }
 
+    /// The paragraph of section 4 that lists the transitions' actions names
+    /// exactly the actions the table carries, and nothing that is not an
+    /// action, an event, a state or a code reference (a retired action such
+    /// as `releaseNormal` fails here).
+    @Test func documentedActionsAreExactlyTheOnesTheTableCarries() throws {
+        let document = try Self.read("docs/safety.md")
+        let start = try #require(document.range(of: "Actions carried by transitions"))
+        let paragraph = String(document[start.lowerBound...]
+            .components(separatedBy: "\n\n")[0])
+        let quoted = paragraph.split(separator: "`", omittingEmptySubsequences: false).enumerated()
+            .filter { $0.offset % 2 == 1 }.map { String($0.element) }
+        let actionNames = Set(InterlockActions.named.map(\.name))
+        let known = actionNames.union(InterlockEvent.allCases.map(\.name)).union(InterlockState.allCases.map(\.name))
+        for word in quoted where !word.contains(".") {
+            #expect(known.contains(word), "docs/safety.md lists `\(word)`, which is no action, event or state")
+        }
+        let carried = InterlockTable.rules.reduce(InterlockActions()) { $0.union($1.actions) }
+        #expect(Set(quoted).intersection(actionNames) == Set(carried.names))
+        // Every action the option set defines is carried by some rule.
+        #expect(carried.names == InterlockActions.named.map(\.name))
+    }
+
     @Test func everySourceFileNamedInTheSafetyCaseExists() throws {
         let document = try Self.read("docs/safety.md")
         // Every Swift file anywhere under Sources/, by name: the safety case

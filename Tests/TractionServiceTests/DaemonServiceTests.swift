@@ -243,7 +243,7 @@ struct DaemonServiceTests {
         #expect(rig.sink.events("link_lost").first?["reason"] == "no valid telemetry for 41 ms")
         #expect(rig.sink.events("link_handshake_done").first?["reason"] == .string("table \(identity.serialNumber)"))
         #expect(rig.sink.events("link_transport_failed").first?["reason"] == "EIO")
-        #expect(rig.log.contains("link LOST: no valid telemetry for 41 ms"))
+        #expect(rig.log.contains("<3>link LOST: no valid telemetry for 41 ms"))
 
         // A refusal reads as what to do, not as a Swift value.
         rig.service.report(.link(.refused(.protocolVersionMismatch(host: 1, table: 2), at: .seconds(5))), sink: rig.sink)
@@ -251,7 +251,7 @@ struct DaemonServiceTests {
         #expect(refusal.hasPrefix("the table speaks wire protocol version 2, this tractiond speaks 1; "
             + "update the table's firmware or tractiond so that they match. No treatment is possible meanwhile"))
         #expect(!refusal.contains("protocolVersionMismatch"))
-        #expect(rig.log.contains("link REFUSED: " + refusal))
+        #expect(rig.log.contains("<3>link REFUSED: " + refusal))
 
         // A FAULT_REPORT: logged, and published with its fields.
         let notice = TableFaultNotice(deviceTimeMicroseconds: 5, activeFaults: 0x41, eventCode: 3,
@@ -263,7 +263,7 @@ struct DaemonServiceTests {
         #expect(event["active_faults"]?.numberValue == 0x41)
         #expect(event["reason"]?.stringValue == notice.summary)
         #expect(notice.summary == "table reported lease_expired after command 812; active: overcurrent, lease expired; \"lease\"")
-        #expect(rig.log.contains("link: " + notice.summary))
+        #expect(rig.log.contains("<4>link: " + notice.summary))
     }
 
     /// A serial link's health in `status` and `device.info`, with the
@@ -349,7 +349,7 @@ struct DaemonServiceTests {
             """
         try marker.write(toFile: directory + "/session.json", atomically: true, encoding: .utf8)
         let rig = try ServiceRig(stateDirectory: directory)
-        #expect(rig.log.contains("interrupted session: program lumbar-static patient P-9 started at 2026-11-25T22:10:03.125Z"))
+        #expect(rig.log.contains("<4>interrupted session: program lumbar-static patient P-9 started at 2026-11-25T22:10:03.125Z"))
         #expect(rig.waitForState("ready"))
         let status = try rig.result(.status)
         #expect(status["interrupted_session"]?["patient"] == "P-9")
@@ -372,7 +372,7 @@ struct DaemonServiceTests {
         #expect(rig.serve { (try? rig.result(.status))?["records_problem"]?.stringValue != nil })
         let problem = try rig.result(.status)["records_problem"]?.stringValue ?? ""
         #expect(problem.contains("/proc/traction-no-such-directory/session.json.tmp"))
-        #expect(rig.log.contains { $0.hasPrefix("records: the session marker could not be written") })
+        #expect(rig.log.contains { $0.hasPrefix("<3>records: the session marker could not be written") })
         #expect(try rig.result(.sessionStop)["was_running"] == true)
     }
 
@@ -386,7 +386,7 @@ struct DaemonServiceTests {
         _ = try rig.result(.sessionArm, Self.demo)
         #expect(try rig.result(.configReload) == ["applied": false, "deferred": true, "restart_needed": []])
         _ = try rig.result(.sessionStop)
-        #expect(rig.serve { rig.log.contains("deferred configuration reload applied") })
+        #expect(rig.serve { rig.log.contains("<6>deferred configuration reload applied") })
         let without = try ServiceRig()
         #expect(without.error(.configReload)?.code == .configurationInvalid)
     }

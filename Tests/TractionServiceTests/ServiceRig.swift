@@ -2,13 +2,17 @@
 import Glibc
 #endif
 import Foundation
+import Logging
+import Synchronization
 import Testing
 import TractionControlProtocol
 import TractionDaemon
 import TractionDevice
 import TractionEngine
 import TractionPlant
+import TractionPlatform
 import TractionService
+import TractionTestSupport
 
 /// Remembers every notification, as a subscriber to every topic would.
 final class RecordingSink: NotificationSink {
@@ -61,7 +65,7 @@ final class ServiceRig {
             configuration: DaemonServiceConfiguration(
                 programDirectories: programDirectories, stateDirectory: directory, daemonVersion: "test",
                 link: LinkInfo(kind: "simulated", seed: 4), loopRateHz: ServiceRig.rate, linkHealth: linkHealth),
-            log: { box.lines.append($0) }, reload: reload)
+            log: Logger(label: "test") { _ in JournalLogHandler { box.append($0) } }, reload: reload)
         self.box = box
         if startLoop { try runtime.start(configuration: ControlLoopConfiguration(rateHertz: ServiceRig.rate, realtime: .none)) }
     }
@@ -80,13 +84,10 @@ final class ServiceRig {
     /// Runs the service loop until `condition` holds (or a generous timeout).
     @discardableResult
     func serve(timeout: Double = 20, until condition: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
+        waitUntil(timeout: timeout, poll: 0.002) {
             service.serviceTick(sink: sink)
-            if condition() { return true }
-            usleep(2_000)
+            return condition()
         }
-        return false
     }
 
     /// Sends one request as `caller` and serves until it is answered.
@@ -125,6 +126,10 @@ final class ServiceRig {
     }
 }
 
-final class LineBox: @unchecked Sendable {
-    var lines: [String] = []
+/// The lines the service logged, as the journal would receive them (with
+/// their `<N>` priority prefix).
+final class LineBox: Sendable {
+    private let storage = Mutex<[String]>([])
+    var lines: [String] { storage.withLock { $0 } }
+    func append(_ line: String) { storage.withLock { $0.append(line) } }
 }

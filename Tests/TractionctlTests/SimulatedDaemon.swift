@@ -1,6 +1,7 @@
 import Foundation
 #if canImport(Glibc)
 import Glibc
+import TractionTestSupport
 #endif
 
 /// A real `tractiond --simulate` with its control socket in a fresh
@@ -88,8 +89,7 @@ final class SimulatedDaemon: @unchecked Sendable {
     func stop() {
         if process.isRunning {
             kill(process.processIdentifier, SIGTERM)
-            let deadline = Date().addingTimeInterval(20)
-            while process.isRunning && Date() < deadline { usleep(50_000) }
+            TractionTestSupport.waitUntil(timeout: 20, poll: 0.05) { !process.isRunning }
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             process.waitUntilExit()
         }
@@ -122,11 +122,6 @@ final class SimulatedDaemon: @unchecked Sendable {
 
     /// Polls `condition` (a generous cap keeps a broken daemon from hanging the suite).
     func waitUntil(upTo seconds: Double = 30, _ condition: () throws -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if (try? condition()) == true { return true }
-            usleep(100_000)
-        }
-        return (try? condition()) == true
+        TractionTestSupport.waitUntil(timeout: seconds, poll: 0.1) { (try? condition()) == true }
     }
 }

@@ -3,6 +3,9 @@ import Glibc
 #endif
 import Foundation
 import Testing
+import TractionDevice
+import TractionPlatform
+import TractionTestSupport
 
 /// The real `tractiond --simulate` binary, as an administrator would run it.
 @Suite("tractiond --simulate", .serialized)
@@ -38,12 +41,7 @@ struct TractiondSimulateTests {
     /// Waits (polling) until `text` appears; a generous cap keeps a broken
     /// daemon from hanging the suite. Returns whether it appeared.
     func waitFor(_ text: String, in output: Output, upTo seconds: Double = 30) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if output.value.contains(text) { return true }
-            usleep(50_000)
-        }
-        return output.value.contains(text)
+        waitUntil(timeout: seconds, poll: 0.05) { output.value.contains(text) }
     }
 
     /// A configuration with the control socket and the state in a fresh
@@ -82,6 +80,14 @@ struct TractiondSimulateTests {
         let lines = log.split(separator: "\n")
         #expect(!lines.isEmpty)
         #expect(lines.allSatisfy { $0.contains("SIMULATED") })
+        // Every line carries its journald priority (docs/deployment.md, "Logging").
+        let unprioritised = lines.filter { line in
+            let head = Array(line.prefix(3))
+            return !(head.count == 3 && head[0] == "<" && ("0"..."7").contains(head[1]) && head[2] == ">")
+        }
+        #expect(unprioritised.isEmpty, "\(unprioritised)")
+        #expect(log.contains("<6>SIMULATED state releasing -> ready on slackReached"))
+        #expect(log.contains("<6>SIMULATED self-test passed"))
     }
 
     /// Runs tractiond to its end and returns its exit status and the whole
@@ -206,7 +212,7 @@ struct TractiondSimulateTests {
     /// SIGSTOP mid-session, so nothing it could do reaches the table; the
     /// table releases on the patient's press by itself, under 10 % of the
     /// force at the press within 1 s.
-    @Test func aPatientSwitchPressWhileTheDaemonIsFrozenReleasesWithinOneSecond() throws {
+    @Test(.tags(.ptyTiming)) func aPatientSwitchPressWhileTheDaemonIsFrozenReleasesWithinOneSecond() throws {
         let linkPath = "/tmp/tractiond-test-table-frozen-\(getpid())"
         let controlPath = "/tmp/tractiond-test-control-frozen-\(getpid()).sock"
         let emulator = try startEmulator(linkPath: linkPath, controlPath: controlPath)
@@ -223,17 +229,16 @@ struct TractiondSimulateTests {
         let atPress = try #require(Self.field("force_n", in: status).flatMap(Double.init))
         #expect(atPress > 60)
         #expect(try emulatorCommand("patient-switch both", controlPath: controlPath) == "ok")
-        let pressedAt = Date()
-        var releasedAfter: TimeInterval?
-        while releasedAfter == nil, Date().timeIntervalSince(pressedAt) < 1.5 {
+        let pressedAt = MonotonicClock.now()
+        let releasedAfter = try TractionTestSupport.waitFor(timeout: 1.5) { () throws -> Seconds? in
             let force = Self.field("force_n", in: try emulatorCommand("status", controlPath: controlPath))
                 .flatMap(Double.init)
-            if let force, force < atPress * 0.1 { releasedAfter = Date().timeIntervalSince(pressedAt) }
-            usleep(10_000)
+            guard let force, force < atPress * 0.1 else { return nil }
+            return MonotonicClock.now() - pressedAt
         }
         let after = try #require(releasedAfter, "still above 10 % of \(atPress) N after 1.5 s with the daemon frozen")
-        print("H7 daemon frozen: \(Int(atPress)) N at the press, below 10 % after \(Int(after * 1000)) ms")
-        #expect(after <= 1.05, "below 10 % after \(Int(after * 1000)) ms")
+        print("H7 daemon frozen: \(Int(atPress)) N at the press, below 10 % after \(Int(after.value * 1000)) ms")
+        #expect(after.value <= 1.05, "below 10 % after \(Int(after.value * 1000)) ms")
         // Thawed, the daemon sees the press and the table's latch as the patient's release.
         kill(process.processIdentifier, SIGCONT)
         #expect(waitFor("ALARM PATIENT_RELEASE", in: output, upTo: 10), "\(output.value)")
@@ -284,12 +289,10 @@ struct TractiondSimulateTests {
         let reason = try #require(texts.lastIndex { $0.contains("STATUS=") && $0.contains("release not progressing") })
         #expect(reason > lastExtension)
         // The emulator's lease takes over: its cable comes down without the daemon.
-        let deadline = Date().addingTimeInterval(20)
         var force = Int.max
-        while Date() < deadline {
+        waitUntil(timeout: 20, poll: 0.2) {
             force = Int(emulatorField("force_n", control: controlPath) ?? "") ?? Int.max
-            if force < 15 { break }
-            usleep(200_000)
+            return force < 15
         }
         #expect(force < 15, "the table's cable still carries \(force) N after the daemon gave up")
     }

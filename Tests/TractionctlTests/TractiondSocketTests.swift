@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import Testing
+import TractionTestSupport
 
 /// A JSON-lines client of the control socket, written from
 /// docs/control-protocol.md alone (as any peer would be).
@@ -15,8 +16,7 @@ final class ControlClient {
     private(set) var hello: [String: Any]?
 
     init(path: String, timeout: Double = 20) throws {
-        let deadline = Date().addingTimeInterval(timeout)
-        while true {
+        let connected: Int32? = waitFor(timeout: timeout, poll: 0.05) {
             let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
             var address = sockaddr_un()
             address.sun_family = sa_family_t(AF_UNIX)
@@ -28,16 +28,14 @@ final class ControlClient {
                     connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
                 }
             }
-            if connected == 0 {
-                descriptor = fd
-                var timeout = timeval(tv_sec: 10, tv_usec: 0)
-                setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-                break
-            }
+            if connected == 0 { return fd }
             close(fd)
-            guard Date() < deadline else { throw ClientError("cannot connect to \(path)") }
-            usleep(50_000)
+            return nil
         }
+        guard let connected else { throw ClientError("cannot connect to \(path)") }
+        descriptor = connected
+        var receiveTimeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(connected, SOL_SOCKET, SO_RCVTIMEO, &receiveTimeout, socklen_t(MemoryLayout<timeval>.size))
         hello = try readMessage()
     }
 
@@ -167,12 +165,7 @@ struct TractiondSocketTests {
     }
 
     func waitForState(_ client: ControlClient, _ state: String, upTo seconds: Double = 30) throws -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if try client.result("status")["state"] as? String == state { return true }
-            usleep(100_000)
-        }
-        return false
+        try waitUntil(timeout: seconds, poll: 0.1) { try client.result("status")["state"] as? String == state }
     }
 
     func alarmCodes(_ client: ControlClient) throws -> [String] {
@@ -193,13 +186,12 @@ struct TractiondSocketTests {
 
         // The harness opened (SIGUSR1 toggles the simulated one): nothing is armed.
         kill(process.processIdentifier, SIGUSR1)
-        let deadline = Date().addingTimeInterval(10)
-        while try !alarmCodes(client).contains("HARNESS_OPEN") && Date() < deadline { usleep(50_000) }
+        #expect(try waitUntil(timeout: 10, poll: 0.05) { try alarmCodes(client).contains("HARNESS_OPEN") })
         let refused = try client.errorCode("session.arm", Self.demo)
         #expect(refused?.code == "CONDITION_PRESENT")
         #expect(refused?.data["conditions"] as? [String] == ["HARNESS_OPEN"])
         kill(process.processIdentifier, SIGUSR1)
-        while try alarmCodes(client).contains("HARNESS_OPEN") && Date() < deadline { usleep(50_000) }
+        #expect(try waitUntil(timeout: 10, poll: 0.05) { try !alarmCodes(client).contains("HARNESS_OPEN") })
 
         let plan = try client.result("session.arm", Self.demo)
         #expect(plan["program"] as? String == "demo")
@@ -266,13 +258,9 @@ struct TractiondSocketTests {
     func sessionPulling(_ client: ControlClient, force threshold: Double = 80) throws -> Bool {
         _ = try client.result("session.arm", Self.demo)
         _ = try client.result("session.start", ["confirm": false])
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline {
-            let force = (try client.result("status")["force"] as? [String: Any])?["measured_n"] as? Double ?? 0
-            if force > threshold { return true }
-            usleep(100_000)
+        return try waitUntil(timeout: 30, poll: 0.1) {
+            (try client.result("status")["force"] as? [String: Any])?["measured_n"] as? Double ?? 0 > threshold
         }
-        return false
     }
 
     /// SIGTERM mid-session: the daemon stops the session, waits for the
@@ -370,19 +358,16 @@ struct TractiondSocketTests {
             #expect(try waitForState(client, "ready"), "\(firstOutput.value)")
             _ = try client.result("session.arm", Self.demo)
             _ = try client.result("session.start", ["confirm": false])
-            var deadline = Date().addingTimeInterval(30)
-            while Date() < deadline {
+            try waitUntil(timeout: 30, poll: 0.1) {
                 let force = (try client.result("status")["force"] as? [String: Any])?["measured_n"] as? Double ?? 0
                 highestSeen = max(highestSeen, force)
-                if force > 60 { break }
-                usleep(100_000)
+                return force > 60
             }
             _ = try client.result("session.pause")
             _ = try client.result("session.resume")
             // Wait for a periodic rewrite after the actions, then kill.
             let afterActions = marker()?["last_alive_at"] as? String ?? ""
-            deadline = Date().addingTimeInterval(10)
-            while Date() < deadline, (marker()?["last_alive_at"] as? String ?? "") <= afterActions { usleep(100_000) }
+            try waitUntil(timeout: 10, poll: 0.1) { (marker()?["last_alive_at"] as? String ?? "") > afterActions }
             lastAliveBeforeKill = marker()?["last_alive_at"] as? String ?? ""
         }
         #expect(!lastAliveBeforeKill.isEmpty, "the marker is rewritten while the session runs")
@@ -453,13 +438,12 @@ func emulatorReply(_ command: String, control path: String, connectWithin wait: 
     withUnsafeMutableBytes(of: &address.sun_path) { raw in
         for (index, byte) in path.utf8.prefix(raw.count - 1).enumerated() { raw[index] = byte }
     }
-    let deadline = Date().addingTimeInterval(wait)
-    while withUnsafePointer(to: &address, {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-    }) != 0 {
-        guard Date() < deadline else { return nil }
-        usleep(50_000)
+    let connected = waitUntil(timeout: wait, poll: 0.05) {
+        withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        } == 0
     }
+    guard connected else { return nil }
     var timeout = timeval(tv_sec: 5, tv_usec: 0)
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     let line = Array((command + "\n").utf8)
@@ -505,15 +489,7 @@ struct TractiondEmulatorRestartTests {
         emulator.standardError = FileHandle.nullDevice
         try emulator.run()
         defer { if emulator.isRunning { emulator.terminate(); emulator.waitUntilExit() } }
-        func waitUntil(_ seconds: Double, _ condition: () -> Bool) -> Bool {
-            let deadline = Date().addingTimeInterval(seconds)
-            while Date() < deadline {
-                if condition() { return true }
-                usleep(50_000)
-            }
-            return condition()
-        }
-        #expect(waitUntil(10) { emulatorField("force_n", control: control) != nil }, "the emulator's control socket")
+        #expect(waitUntil(timeout: 10, poll: 0.05) { emulatorField("force_n", control: control) != nil }, "the emulator's control socket")
         func force() -> Int { Int(emulatorField("force_n", control: control) ?? "") ?? 9999 }
 
         let (first, firstOutput) = try sockets.launchDaemon(directory: directory, table: ["--device", linkPath])
@@ -524,12 +500,12 @@ struct TractiondEmulatorRestartTests {
             _ = try client.result("session.arm", TractiondSocketTests.demo)
             _ = try client.result("session.start", ["confirm": false])
         }
-        #expect(waitUntil(30) { force() != 9999 && force() > 30 }, "the table pulls: \(firstOutput.value)")
+        #expect(waitUntil(timeout: 30, poll: 0.05) { force() != 9999 && force() > 30 }, "the table pulls: \(firstOutput.value)")
         kill(first.processIdentifier, SIGKILL)
         first.waitUntilExit()
         // The table's lease runs out and it releases by itself to slack.
-        #expect(waitUntil(5) { (emulatorField("lease_expired_ns", control: control) ?? "none") != "none" })
-        #expect(waitUntil(30) { force() < 15 })
+        #expect(waitUntil(timeout: 5, poll: 0.05) { (emulatorField("lease_expired_ns", control: control) ?? "none") != "none" })
+        #expect(waitUntil(timeout: 30, poll: 0.05) { force() < 15 })
         #expect(emulatorField("drive_faults", control: control) == "0x40", "lease_expired latched at the table")
         let marker = directory + "/state/session.json"
         #expect(FileManager.default.fileExists(atPath: marker), "the killed daemon left its session marker")
@@ -555,7 +531,7 @@ struct TractiondEmulatorRestartTests {
         let measured = (status["force"] as? [String: Any])?["measured_n"] as? Double ?? 99
         #expect(abs(measured) < 15)
         // The restarted daemon's drive-off commands cleared the table's latch.
-        #expect(waitUntil(5) { emulatorField("drive_faults", control: control) == "0x0" })
+        #expect(waitUntil(timeout: 5, poll: 0.05) { emulatorField("drive_faults", control: control) == "0x0" })
         kill(second.processIdentifier, SIGTERM)
         second.waitUntilExit()
         #expect(second.terminationStatus == 0, "\(output.value)")
@@ -583,15 +559,7 @@ struct TractiondEmulatorLinkTests {
         emulator.standardError = FileHandle.nullDevice
         try emulator.run()
         defer { if emulator.isRunning { emulator.terminate(); emulator.waitUntilExit() } }
-        func waitUntil(_ seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
-            let deadline = Date().addingTimeInterval(seconds)
-            while Date() < deadline {
-                if try condition() { return true }
-                usleep(50_000)
-            }
-            return try condition()
-        }
-        #expect(waitUntil(10) { emulatorField("force_n", control: control) != nil }, "the emulator's control socket")
+        #expect(waitUntil(timeout: 10, poll: 0.05) { emulatorField("force_n", control: control) != nil }, "the emulator's control socket")
 
         let (daemon, output) = try sockets.launchDaemon(directory: directory, table: ["--device", linkPath])
         defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
@@ -618,7 +586,7 @@ struct TractiondEmulatorLinkTests {
         let identifiedBefore = identifications()
         // The firmware changes to version 7 under the running daemon.
         #expect(emulatorReply("protocol-version 7", control: control) == "ok")
-        #expect(try waitUntil(5) { try link()["phase"] as? String == "refused" }, "\(output.value)")
+        #expect(try waitUntil(timeout: 5, poll: 0.05) { try link()["phase"] as? String == "refused" }, "\(output.value)")
         let refused = try link()
         let reason = refused["refusal"] as? String ?? ""
         #expect(reason.contains("the table speaks wire protocol version 7, this tractiond speaks 1"), "\(reason)")
@@ -631,24 +599,23 @@ struct TractiondEmulatorLinkTests {
             (Int(emulatorField("commands_accepted", control: control) ?? "") ?? -1)
                 + (Int(emulatorField("commands_rejected", control: control) ?? "") ?? -1)
         }
-        usleep(200_000)
+        sleep(seconds: 0.2)  // anything sent before the refusal has arrived
         let before = commandsHeard()
-        usleep(1_500_000)
-        #expect(commandsHeard() == before, "a refused table was sent commands")
+        #expect(holdsFor(duration: 1.5, poll: 0.1) { commandsHeard() == before }, "a refused table was sent commands")
         #expect(try link()["refusals"] as? Double == 1, "one refusal event for one reason, however many retries")
 
         // The firmware is put back: the daemon takes the table back by itself.
         #expect(emulatorReply("protocol-version 1", control: control) == "ok")
-        #expect(try waitUntil(10) { try link()["phase"] as? String == "connected" }, "\(output.value)")
+        #expect(try waitUntil(timeout: 10, poll: 0.05) { try link()["phase"] as? String == "connected" }, "\(output.value)")
         #expect(try sockets.waitForState(client, "ready", upTo: 15), "\(output.value)")
         #expect(try link()["handshakes"] as? Double == 2)
         #expect(identifications() == identifiedBefore + 1, "\(output.value)")
 
         // A FAULT_REPORT is logged with its meaning, and shown.
         #expect(emulatorReply("drive-fault on", control: control) == "ok")
-        #expect(waitUntil(5) { output.value.contains("link: table reported fault_raised: faults raised overcurrent") },
+        #expect(waitUntil(timeout: 5, poll: 0.05) { output.value.contains("link: table reported fault_raised: faults raised overcurrent") },
                 "\(output.value)")
-        #expect(try waitUntil(5) { (try link()["fault_reports"] as? Double ?? 0) >= 1 })
+        #expect(try waitUntil(timeout: 5, poll: 0.05) { (try link()["fault_reports"] as? Double ?? 0) >= 1 })
         #expect(try ctl(["device", "info"]).contains("last: table reported fault_raised: faults raised overcurrent"))
         #expect(emulatorReply("drive-fault off", control: control) == "ok")
         kill(daemon.processIdentifier, SIGTERM)

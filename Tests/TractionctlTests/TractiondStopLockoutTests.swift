@@ -2,6 +2,7 @@ import Foundation
 import Testing
 #if canImport(Glibc)
 import Glibc
+import TractionTestSupport
 #endif
 
 /// One connection to the daemon from another user, through socat under
@@ -68,16 +69,15 @@ struct TractiondStopLockoutTests {
         var held: [PeerConnection] = []
         defer { held.forEach { $0.close() } }
         // Six peers without a role, each in once it has its hello: every connection is theirs.
-        let deadline = Date().addingTimeInterval(30)
-        while held.count < 6 && Date() < deadline {
+        try waitUntil(timeout: 30, poll: 0.05) {
             let peer = try PeerConnection(uid: Self.rolelessUID, gid: Self.nobody, path: daemon.socketPath)
             if let hello = try peer.nextMessage(), hello["method"] as? String == "hello" {
                 #expect((hello["params"] as? [String: Any])?["role"] is NSNull)
                 held.append(peer)
             } else {
                 peer.close()
-                usleep(50_000)
             }
+            return held.count >= 6
         }
         try #require(held.count == 6)
 

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 #if canImport(Glibc)
 import Glibc
+import TractionTestSupport
 #endif
 
 /// tmux, where it is installed (scripts/install-deps.sh installs it).
@@ -81,11 +82,10 @@ struct WatchTerminalTests {
 
         /// Waits until the screen satisfies `condition`; returns the last screen.
         func waitForScreen(upTo seconds: Double = 20, _ condition: (String) -> Bool) -> String {
-            let deadline = Date().addingTimeInterval(seconds)
             var text = screen()
-            while !condition(text) && Date() < deadline {
-                usleep(100_000)
+            waitUntil(timeout: seconds, poll: 0.1) {
                 text = screen()
+                return condition(text)
             }
             return text
         }
@@ -158,10 +158,9 @@ struct WatchTerminalTests {
                       "\(status); sleep 30"])
         try tmux.run(["new-session", "-d", "-s", "plain", "-x", "100", "-y", "30", "-e", "NO_COLOR=1",
                       "\(status); sleep 30"])
-        let deadline = Date().addingTimeInterval(20)
-        while !(tmux.screen("coloured").contains("READY") && tmux.screen("plain").contains("READY")) && Date() < deadline {
-            usleep(100_000)
-        }
+        #expect(waitUntil(timeout: 20, poll: 0.1) {
+            tmux.screen("coloured").contains("READY") && tmux.screen("plain").contains("READY")
+        })
         let coloured = tmux.screen("coloured", escapes: true)
         let plain = tmux.screen("plain", escapes: true)
         #expect(coloured.contains("READY") && plain.contains("READY"), "\(coloured)\n\(plain)")

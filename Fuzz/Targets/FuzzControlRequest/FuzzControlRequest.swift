@@ -28,6 +28,7 @@
 //      comes back to ready: no input locks out a stop.
 
 import Foundation
+import Logging
 import TractionControlProtocol
 import TractionDaemon
 import TractionDevice
@@ -61,7 +62,7 @@ private final class Daemon {
             configuration: DaemonServiceConfiguration(
                 programDirectories: [programs], stateDirectory: nil, daemonVersion: "fuzz",
                 link: LinkInfo(kind: "simulated", seed: 4), loopRateHz: 250),
-            startedAt: start, log: { _ in })
+            startedAt: start, log: Logger(label: "fuzz") { _ in SwiftLogNoOpLogHandler() })
         require(tickUntilReady(atMost: 2_000), "the table never became ready")
     }
 

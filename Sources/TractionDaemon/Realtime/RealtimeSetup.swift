@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CTractionSystem
+import TractionPlatform
 
 /// What the control thread asks of the operating system.
 public struct RealtimeRequest: Sendable, Hashable {
@@ -139,6 +140,6 @@ enum RealtimeSetup {
     }
 
     private static func describe(_ error: Int32) -> String {
-        String(cString: strerror(error))
+        Errno(error).description
     }
 }

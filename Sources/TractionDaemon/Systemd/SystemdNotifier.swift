@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import TractionDevice
+import TractionPlatform
 
 /// Speaks systemd's notification protocol (sd_notify(3)): one datagram of
 /// newline-separated `KEY=VALUE` lines sent to the AF_UNIX socket named by
@@ -109,8 +110,8 @@ public enum SystemdNotifyError: Error, Sendable, Hashable, CustomStringConvertib
 
     public var description: String {
         switch self {
-        case .socket(let error): "cannot create the notification socket: \(String(cString: strerror(error)))"
-        case .send(let error, let path): "cannot notify systemd at \(path): \(String(cString: strerror(error)))"
+        case .socket(let error): "cannot create the notification socket: \(Errno(error).description)"
+        case .send(let error, let path): "cannot notify systemd at \(path): \(Errno(error).description)"
         case .pathTooLong(let path): "NOTIFY_SOCKET path too long: \(path)"
         }
     }

@@ -1,11 +1,15 @@
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 import TractionDevice
 
-/// The host's monotonic clock (CLOCK_MONOTONIC). The only place in the daemon
-/// that reads it for control and timeouts; wall-clock jumps cannot reach the
-/// loop (hazard H18).
+/// The host's monotonic clock (CLOCK_MONOTONIC). The only place in the
+/// project that reads it: the control loop, the link, the control socket's
+/// timeouts, the client's waits, the emulator and the benchmarks all take
+/// their time from here, as a `MonotonicInstant`, so wall-clock jumps reach
+/// none of them (hazard H18) and there is one time type to convert, not three.
 public enum MonotonicClock {
     /// clock_gettime(CLOCK_MONOTONIC).
     @inline(__always)
