@@ -45,6 +45,7 @@ let package = Package(
         .executable(name: "traction-enginebench", targets: ["EngineBenchmark"]),
         .executable(name: "traction-controlbench", targets: ["ControlBenchmark"]),
         .executable(name: "traction-soak", targets: ["SoakRunner"]),
+        .executable(name: "traction-sim", targets: ["TractionSim"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
@@ -185,6 +186,22 @@ let package = Package(
                 "TractionSafety", "TractionTherapy",
             ],
             swiftSettings: strictSwift
+        ),
+
+        // The deterministic simulation of the whole daemon: service, control
+        // loop, link model and plant on one virtual clock (docs/simulation.md).
+        .target(
+            name: "TractionSimulation",
+            dependencies: [
+                "TractionService", "TractionDaemon", "TractionControlProtocol", "TractionDevice", "TractionEngine",
+                "TractionLink", "TractionPlant", "TractionSafety", "TractionTherapy", "TractionWire",
+            ],
+            swiftSettings: simulationSpeed
+        ),
+        .executableTarget(
+            name: "TractionSim",
+            dependencies: ["TractionSimulation", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: simulationSpeed
         ),
 
         // Measures control-loop lateness and overruns (`make bench`).
@@ -329,6 +346,11 @@ let package = Package(
         .testTarget(
             name: "TractionReplayTests",
             dependencies: ["TractionReplay", "TractionDevice"],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "TractionSimulationTests",
+            dependencies: ["TractionSimulation", "TractionDevice", "TractionPlant", "TractionTherapy"],
             swiftSettings: strictSwift
         ),
         .testTarget(
