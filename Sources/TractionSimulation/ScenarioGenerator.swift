@@ -19,7 +19,7 @@ public enum ScenarioGenerator {
         func chance(_ probability: Double) -> Bool { random.nextBernoulli(probability: probability) }
         func uniform(_ range: ClosedRange<Double>) -> Double { random.nextUniform(in: range) }
 
-        let controlRate = chance(0.75) ? 250.0 : pick([500.0, 1000.0])
+        let controlRate = chance(0.85) ? 250.0 : chance(0.7) ? 500.0 : 1000.0
         let telemetryRate = chance(0.5) ? pick([50.0, 100.0, 200.0, 250.0, 500.0, 800.0]) : uniform(50...800).rounded()
         let link = WireLinkSettings(telemetryRateHertz: telemetryRate, latency: Seconds(uniform(0.0001...0.003)),
                                     jitter: Seconds(chance(0.3) ? 0 : uniform(0...0.002)))
@@ -35,21 +35,21 @@ public enum ScenarioGenerator {
         let region: TreatmentRegion
         var duration: Double
         let roll = random.nextUnit()
-        if roll < 0.9 {
+        if roll < 0.95 {
             region = chance(0.75) ? .lumbar : .cervical
-            let (text, length) = shortProgram(region: region, random: &random)
+            let (text, length) = shortProgram(region: region, brief: chance(0.8), random: &random)
             program = .text(text, region: region)
             // Mostly the whole program and its release; sometimes cut short.
-            duration = chance(0.8) ? length + uniform(4...12) : uniform(3...max(4, length))
-        } else if roll < 0.96 {
+            duration = chance(0.8) ? length + uniform(1...4) : uniform(2...max(3, length))
+        } else if roll < 0.99 {
             program = .shipped("demo")
             region = .lumbar
-            duration = chance(0.5) ? uniform(70...80) : uniform(10...60)
+            duration = chance(0.2) ? uniform(70...80) : uniform(5...30)
         } else {
             let name = pick(Array(shippedPrograms.dropFirst()))
             program = .shipped(name)
             region = name.hasPrefix("cervical") ? .cervical : .lumbar
-            duration = uniform(20...90)
+            duration = uniform(10...40)
         }
         let weight = uniform(40...150).rounded()
         let firstSession = chance(0.1)
@@ -152,13 +152,14 @@ public enum ScenarioGenerator {
 
     /// A short program (seconds, not minutes) in the program file format,
     /// and its length in seconds, ramps included.
-    static func shortProgram(region: TreatmentRegion, random: inout SplitMix64) -> (String, Double) {
+    /// `brief`: a few seconds, mostly ramps; else up to about a minute.
+    static func shortProgram(region: TreatmentRegion, brief: Bool, random: inout SplitMix64) -> (String, Double) {
         let lumbar = region == .lumbar
-        let hold = random.nextUniform(in: lumbar ? 60...450 : 30...140).rounded()
+        let hold = random.nextUniform(in: lumbar ? (brief ? 30...120 : 60...400) : (brief ? 20...70 : 30...140)).rounded()
         let maximum = (hold * random.nextUniform(in: 1.0...1.4)).rounded()
         let fraction = Int(random.nextUniform(in: lumbar ? 25...60 : 8...20))
-        let ramp = random.nextUniform(in: 5...20).rounded()
-        let release = random.nextUniform(in: 10...20).rounded()
+        let ramp = random.nextUniform(in: brief ? 15...20 : 5...20).rounded()
+        let release = random.nextUniform(in: brief ? 18...20 : 10...20).rounded()
         var lines = [
             "name: sim-\(lumbar ? "lumbar" : "cervical")",
             "description: written by the simulator",
@@ -172,14 +173,14 @@ public enum ScenarioGenerator {
         ]
         var length = hold / ramp + hold / release
         if random.nextBernoulli(probability: 0.5) {
-            let holdTime = random.nextUniform(in: 2...15).rounded()
+            let holdTime = random.nextUniform(in: brief ? 1...4 : 2...15).rounded()
             lines += ["    mode: static", "    hold_force: \(Int(hold)) N", "    hold_time: \(Int(holdTime)) s",
                       "    ramp_up: \(Int(ramp)) N/s"]
             length += holdTime
         } else {
-            let holdTime = random.nextUniform(in: 2...8).rounded()
-            let restTime = random.nextUniform(in: 2...5).rounded()
-            let cycles = 1 + Int(random.next() % 3)
+            let holdTime = random.nextUniform(in: brief ? 1...3 : 2...8).rounded()
+            let restTime = random.nextUniform(in: brief ? 1...2 : 2...5).rounded()
+            let cycles = 1 + Int(random.next() % (brief ? 2 : 3))
             lines += ["    mode: intermittent", "    hold_force: \(Int(hold)) N", "    rest_force: 50 %",
                       "    hold_time: \(Int(holdTime)) s", "    rest_time: \(Int(restTime)) s",
                       "    ramp_up: \(Int(ramp)) N/s", "    ramp_down: \(Int(release)) N/s", "    cycles: \(cycles)"]

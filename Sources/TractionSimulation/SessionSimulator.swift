@@ -603,9 +603,9 @@ public final class SessionSimulator {
                 }
             }
         }
-        // Every request is answered by now (the reply timeout is 1 s).
+        // Every request is answered within the reply timeout (1 s).
         deadline = now + Seconds(1.2)
-        while now < deadline { tick() }
+        while now < deadline, ledger.entries.contains(where: { $0.replies == 0 && !$0.orphaned }) { tick() }
         let state = daemon?.runtime.snapshot.state
         let force = link.plant.trueCableForce
         checks += 2
