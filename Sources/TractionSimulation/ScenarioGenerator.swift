@@ -37,10 +37,10 @@ public enum ScenarioGenerator {
         let roll = random.nextUnit()
         if roll < 0.95 {
             region = chance(0.75) ? .lumbar : .cervical
-            let (text, length) = shortProgram(region: region, brief: chance(0.8), random: &random)
+            let (text, length) = shortProgram(region: region, brief: chance(0.9), random: &random)
             program = .text(text, region: region)
             // Mostly the whole program and its release; sometimes cut short.
-            duration = chance(0.8) ? length + uniform(1...4) : uniform(2...max(3, length))
+            duration = chance(0.8) ? length + uniform(0.5...2) : uniform(1.5...max(2, length))
         } else if roll < 0.99 {
             program = .shipped("demo")
             region = .lumbar
@@ -144,7 +144,7 @@ public enum ScenarioGenerator {
         duration = max(duration, (events.last?.at ?? 0) + 0.5)
 
         return Scenario(
-            seed: seed, controlRateHertz: controlRate, serviceEvery: chance(0.7) ? 1 : 1 + Int(random.next() % 5),
+            seed: seed, controlRateHertz: controlRate, serviceEvery: chance(0.3) ? 1 : 1 + Int(random.next() % 4),
             link: link, variant: variant, axes: axes, weight: weight, region: region, firstSession: firstSession,
             operatorMaximum: operatorMaximum, compliance: uniform(0.6...1.6), creep: uniform(0.3...2),
             restlessness: chance(0.3) ? 0 : uniform(0.5...4), program: program, duration: duration, events: events)
@@ -155,7 +155,7 @@ public enum ScenarioGenerator {
     /// `brief`: a few seconds, mostly ramps; else up to about a minute.
     static func shortProgram(region: TreatmentRegion, brief: Bool, random: inout SplitMix64) -> (String, Double) {
         let lumbar = region == .lumbar
-        let hold = random.nextUniform(in: lumbar ? (brief ? 30...120 : 60...400) : (brief ? 20...70 : 30...140)).rounded()
+        let hold = random.nextUniform(in: lumbar ? (brief ? 25...90 : 60...400) : (brief ? 20...60 : 30...140)).rounded()
         let maximum = (hold * random.nextUniform(in: 1.0...1.4)).rounded()
         let fraction = Int(random.nextUniform(in: lumbar ? 25...60 : 8...20))
         let ramp = random.nextUniform(in: brief ? 15...20 : 5...20).rounded()

@@ -153,7 +153,12 @@ public enum Shrinker {
     }
 
     public static func shrink(seed: UInt64, stateDirectory: String, maximumRuns: Int = 200) -> Outcome? {
-        let original = ScenarioGenerator.scenario(seed: seed)
+        shrink(ScenarioGenerator.scenario(seed: seed), stateDirectory: stateDirectory, maximumRuns: maximumRuns)
+    }
+
+    /// `keep` of the outcome indexes `original.events`.
+    public static func shrink(_ original: Scenario, stateDirectory: String, maximumRuns: Int = 200) -> Outcome? {
+        let seed = original.seed
         guard let first = Simulation.run(original, stateDirectory: stateDirectory).violations.first else { return nil }
         var keep = Array(original.events.indices)
         var duration = original.duration
@@ -161,8 +166,10 @@ public enum Shrinker {
         var runs = 1
         func stillFails(_ candidate: [Int], _ length: Double) -> Violation? {
             runs += 1
-            let result = Simulation.run(Simulation.scenario(seed: seed, keep: candidate, duration: length),
-                                        stateDirectory: stateDirectory)
+            var scenario = original
+            scenario.events = candidate.map { original.events[$0] }
+            scenario.duration = length
+            let result = Simulation.run(scenario, stateDirectory: stateDirectory)
             return result.violations.first { $0.invariant == first.invariant }
         }
         // Drop events one at a time, latest first, until none can go.
