@@ -14,8 +14,8 @@ let strictSwift: [SwiftSetting] = [
     .swiftLanguageMode(.v6),
 ]
 
-// The simulation core (plant, engine, safety, therapy) is optimised even in
-// debug builds: the closed-loop tests replay whole treatment programs against
+// The simulation core (plant, engine, safety, therapy, the replay and the
+// daemon's simulation) is optimised even in debug builds: the closed-loop tests replay whole treatment programs against
 // the plant, which runs about 30 times faster optimised. Tests still build
 // with testability, so `@testable import` keeps working.
 let simulationSpeed: [SwiftSetting] = strictSwift + [
@@ -48,6 +48,7 @@ let package = Package(
         .executable(name: "traction-enginebench", targets: ["EngineBenchmark"]),
         .executable(name: "traction-controlbench", targets: ["ControlBenchmark"]),
         .executable(name: "traction-soak", targets: ["SoakRunner"]),
+        .executable(name: "traction-sim", targets: ["TractionSim"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
@@ -213,6 +214,23 @@ let package = Package(
             swiftSettings: strictSwift
         ),
 
+        // The deterministic simulation of the whole daemon: service, control
+        // loop, link model and plant on one virtual clock (docs/simulation.md).
+        .target(
+            name: "TractionSimulation",
+            dependencies: [
+                "TractionService", "TractionDaemon", "TractionControlProtocol", "TractionDevice", "TractionEngine",
+                "TractionLink", "TractionPlant", "TractionSafety", "TractionTherapy", "TractionWire",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: simulationSpeed
+        ),
+        .executableTarget(
+            name: "TractionSim",
+            dependencies: ["TractionSimulation", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: simulationSpeed
+        ),
+
         // Measures control-loop lateness and overruns (`make bench`).
         .executableTarget(
             name: "LoopBenchmark",
@@ -369,6 +387,11 @@ let package = Package(
         .testTarget(
             name: "TractionReplayTests",
             dependencies: ["TractionReplay", "TractionDevice"],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "TractionSimulationTests",
+            dependencies: ["TractionSimulation", "TractionDevice", "TractionPlant", "TractionTherapy"],
             swiftSettings: strictSwift
         ),
         .testTarget(

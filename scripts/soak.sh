@@ -11,4 +11,12 @@ export PATH="$PATH:/opt/swift/usr/bin"
 swift build -c release --product traction-soak || exit 1
 bin="$(swift build -c release --show-bin-path)"
 # shellcheck disable=SC2086
-/usr/bin/time -f "traction-soak: %e s wall, %M KiB peak RSS" "$bin/traction-soak" ${SOAK_ARGS:-}
+status=0
+/usr/bin/time -f "traction-soak: %e s wall, %M KiB peak RSS" "$bin/traction-soak" ${SOAK_ARGS:-} || status=1
+
+# The simulation of the whole daemon: SIM_SOAK_SESSIONS seeded sessions
+# (default 1 000 000; seeds after the 10 000 of `make test`).
+swift build -c release --product traction-sim || exit 1
+/usr/bin/time -f "traction-sim: %e s wall, %M KiB peak RSS" \
+    "$bin/traction-sim" run --first 10001 --count "${SIM_SOAK_SESSIONS:-1000000}" --jobs "${SIM_JOBS:-2}" || status=1
+exit $status

@@ -184,9 +184,18 @@ public final class ControlLoopRuntime: @unchecked Sendable {
     /// would. For benchmarks that count the tick's allocations; never call
     /// it once `start` has run (the engine belongs to the control thread).
     public func tickOnCallersThread(at now: MonotonicInstant, tickIndex: UInt64, period: Seconds) {
+        tickOnCallersThread(at: now, deadline: now, tickIndex: tickIndex, period: period, overruns: 0)
+    }
+
+    /// The same, for a tick that runs late: `deadline` is when it should
+    /// have run and `overruns` the control thread's running count of ticks
+    /// that ended past the next deadline (the deterministic simulation's
+    /// tick lateness and overruns, H11).
+    public func tickOnCallersThread(at now: MonotonicInstant, deadline: MonotonicInstant, tickIndex: UInt64,
+                                    period: Seconds, overruns: UInt64) {
         precondition(thread == nil, "the control thread owns the tick once started")
-        tick(ControlTick(now: now, deadline: now, latenessNanoseconds: 0, tickIndex: tickIndex, overruns: 0,
-                         skippedDeadlines: 0, period: period))
+        tick(ControlTick(now: now, deadline: deadline, latenessNanoseconds: max(0, now.nanoseconds - deadline.nanoseconds),
+                         tickIndex: tickIndex, overruns: overruns, skippedDeadlines: 0, period: period))
     }
 
     // MARK: The control thread

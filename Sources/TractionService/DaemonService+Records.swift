@@ -30,7 +30,7 @@ extension DaemonService {
             $0.actions.append(RecordAction(at: WallClock.rfc3339(Date()), method: method.rawValue,
                                            by: caller.identity, outcome: outcome))
         }
-        rewriteMarker(now: MonotonicClock.now())
+        rewriteMarker(now: configuration.clock())
     }
 
     func sessionStarted(at instant: MonotonicInstant) {
@@ -43,7 +43,7 @@ extension DaemonService {
         guard markerWriter != nil else { return }
         markerLive = true
         markerPending = true
-        rewriteMarker(now: MonotonicClock.now())
+        rewriteMarker(now: configuration.clock())
     }
 
     /// The marker of the running session as its record stands now.
@@ -112,7 +112,7 @@ extension DaemonService {
         }
         // The last rewrite carries the session's whole peak and actions; the
         // marker itself stays until the force is released.
-        rewriteMarker(now: MonotonicClock.now())
+        rewriteMarker(now: configuration.clock())
         markerLive = false
         session = nil
         awaitingRelease = true
@@ -246,7 +246,7 @@ extension DaemonService {
         if !writer.waitUntilIdle(atMost: Self.exitWriteWait) {
             log(.warning, "records: the session marker was still being written at exit")
         }
-        keepMarker(now: MonotonicClock.now())
+        keepMarker(now: configuration.clock())
     }
 
     /// A write that takes longer is a failing disk; the exit does not wait for it.

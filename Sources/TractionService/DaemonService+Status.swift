@@ -61,7 +61,7 @@ extension DaemonService {
                              degraded: thread?.realtimeMode?.isDegraded ?? configuration.realtimeDegraded,
                              p99LatenessUs: p99LatenessMicroseconds.rounded(),
                              overruns: thread?.overruns ?? snapshot.overruns),
-            daemon: DaemonStatus(version: configuration.daemonVersion, uptimeS: clock.seconds(MonotonicClock.now()),
+            daemon: DaemonStatus(version: configuration.daemonVersion, uptimeS: clock.seconds(configuration.clock()),
                                  clients: clients),
             recordsProblem: recordsProblem, link: linkHealth())
     }

@@ -103,7 +103,7 @@ public final class DaemonService {
     ///   - log: the daemon's log (swift-log; tractiond gives it `JournalLogHandler`).
     ///   - reload: reads the configuration file again (`config.reload`, SIGHUP).
     public init(runtime: ControlLoopRuntime, engineConfiguration: EngineConfiguration,
-                configuration: DaemonServiceConfiguration, startedAt: MonotonicInstant = MonotonicClock.now(),
+                configuration: DaemonServiceConfiguration, startedAt: MonotonicInstant? = nil,
                 log: Logger, reload: (() -> Result<ServiceReload, ControlError>)? = nil) {
         self.runtime = runtime
         self.engineConfiguration = engineConfiguration
@@ -112,8 +112,10 @@ public final class DaemonService {
                                       limits: engineConfiguration.therapyLimits)
         self.log = log
         self.reload = reload
-        self.clock = WallClock(startedAt: startedAt)
-        self.markerWriter = configuration.stateDirectory.map { SessionMarkerWriter(directory: $0) }
+        self.clock = WallClock(startedAt: startedAt ?? configuration.clock())
+        self.markerWriter = configuration.stateDirectory.map {
+            SessionMarkerWriter(directory: $0, synchronous: configuration.markerWritesSynchronously)
+        }
         checkForInterruptedSession()
     }
 
@@ -222,7 +224,7 @@ public final class DaemonService {
     /// back, times out the others, publishes notifications and keeps the
     /// marker. Call it often (every few milliseconds) on the service thread.
     public func serviceTick(sink: NotificationSink?) {
-        let now = MonotonicClock.now()
+        let now = configuration.clock()
         if let thread = runtime.controlThread { statistics.collect(from: thread.latenessSamples) }
         retryQueuedStops(now: now)
         while let reply = runtime.replies.pop() { complete(reply) }
@@ -271,7 +273,7 @@ public final class DaemonService {
     /// microseconds, recomputed at most every quarter second (a percentile
     /// walks the whole histogram; `status` must stay cheap).
     public var p99LatenessMicroseconds: Double {
-        let now = MonotonicClock.now()
+        let now = configuration.clock()
         if now - p99ComputedAt >= Seconds(0.25) || p99ComputedAt == .origin {
             p99ComputedAt = now
             cachedP99 = statistics.samples > 0 ? statistics.latenessMicroseconds(atPercentile: 99) : 0
@@ -290,7 +292,7 @@ public final class DaemonService {
         guard let id = runtime.submit(request, by: caller.identity) else {
             throw ControlError(.busy, "the control loop is busy; try again")
         }
-        let now = MonotonicClock.now()
+        let now = configuration.clock()
         pending[id] = Pending(method: method, caller: caller, respond: respond,
                               deadline: now + configuration.replyTimeout, submittedAt: now, request: request,
                               plan: plan, requestedForce: requestedForce)
@@ -298,7 +300,7 @@ public final class DaemonService {
     }
 
     func stop(caller: ServiceCaller, respond: @escaping (Result<JSONValue, ControlError>) -> Void) {
-        let now = MonotonicClock.now()
+        let now = configuration.clock()
         let waiting = Pending(method: .sessionStop, caller: caller, respond: respond,
                               deadline: now + configuration.replyTimeout, submittedAt: now, request: .stop)
         guard let id = runtime.submit(.stop, by: caller.identity) else {

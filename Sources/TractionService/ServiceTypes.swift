@@ -1,6 +1,7 @@
 import Foundation
 import TractionControlProtocol
 import TractionDevice
+import TractionDaemon
 import TractionEngine
 
 /// Who sent a request, as the kernel reported the peer (SO_PEERCRED) and
@@ -113,10 +114,21 @@ public struct DaemonServiceConfiguration: Sendable {
     /// The serial link, for its phase and counters in `status` and
     /// `device.info`; nil for the simulated table.
     public var linkHealth: (any LinkHealthSource)?
+    /// The monotonic clock the service judges time by: reply timeouts,
+    /// marker rewrites, uptime. The daemon's is `MonotonicClock.now`; the
+    /// deterministic simulation (TractionSimulation) passes its virtual clock.
+    public var clock: @Sendable () -> MonotonicInstant
+    /// Writes and removes the session marker on the service thread itself
+    /// instead of the writer's own thread. Only for the simulation, which
+    /// must stay single-threaded and deterministic; the daemon never waits
+    /// for the disk on the service thread.
+    public var markerWritesSynchronously: Bool
 
     public init(programDirectories: [String], stateDirectory: String?, daemonVersion: String, link: LinkInfo,
                 loopRateHz: Double, maxMessageBytes: Int = 65_536, realtime: String = "unknown",
-                realtimeDegraded: Bool = true, replyTimeout: Seconds = 1, linkHealth: (any LinkHealthSource)? = nil) {
+                realtimeDegraded: Bool = true, replyTimeout: Seconds = 1, linkHealth: (any LinkHealthSource)? = nil,
+                clock: @escaping @Sendable () -> MonotonicInstant = { MonotonicClock.now() },
+                markerWritesSynchronously: Bool = false) {
         self.programDirectories = programDirectories
         self.stateDirectory = stateDirectory
         self.daemonVersion = daemonVersion
@@ -127,5 +139,7 @@ public struct DaemonServiceConfiguration: Sendable {
         self.realtimeDegraded = realtimeDegraded
         self.replyTimeout = replyTimeout
         self.linkHealth = linkHealth
+        self.clock = clock
+        self.markerWritesSynchronously = markerWritesSynchronously
     }
 }

@@ -37,13 +37,24 @@ final class SessionMarkerWriter: Sendable {
     }
 
     let directory: String
+    /// Runs each operation in `submit`, on the caller's thread (the
+    /// simulation's single thread); the daemon's writer never does.
+    let synchronous: Bool
     private let state = Mutex(State())
     private let queue = DispatchQueue(label: "tractiond.session-marker", qos: .utility)
 
-    init(directory: String) { self.directory = directory }
+    init(directory: String, synchronous: Bool = false) {
+        self.directory = directory
+        self.synchronous = synchronous
+    }
 
     /// Hands `operation` to the writer's thread and returns at once.
     func submit(_ operation: Operation) {
+        if synchronous {
+            state.withLock { $0.waiting = operation }
+            drain()
+            return
+        }
         let startDraining = state.withLock { state in
             state.waiting = operation
             guard !state.running else { return false }

@@ -1,0 +1,50 @@
+/// Seeds the simulator once failed on, each named for what it found. The
+/// tests run every one (Tests/TractionSimulationTests); a seed that fails
+/// again is a regression.
+public enum RegressionSeeds {
+    public struct Seed: Sendable {
+        public var name: String
+        public var seed: UInt64
+        /// A shrunk scenario's kept events and duration, when the regression is the shrunk one.
+        public var keep: [Int]?
+        public var duration: Double?
+        public var note: String
+
+        public var scenario: Scenario { Simulation.scenario(seed: seed, keep: keep, duration: duration) }
+    }
+
+    /// Found, fixed, and kept passing.
+    public static let fixed: [Seed] = []
+
+    /// Found and not yet fixed: the batch reports them apart and does not
+    /// count them as new failures; each names what is wrong. The tests
+    /// expect them to fail still, so a fix moves them to `fixed`.
+    public static let knownFailing: [Seed] = [
+        // H7 on a table that leaves the patient switch to the host (revision
+        // 1.0 read literally): after an emergency stop pressed and released
+        // during a session, the kernel stays in `emergency` with the drive
+        // latched off and the brake holding 30-60 N on the patient; a
+        // patient-switch press then starts no release until an operator
+        // resets. Shrunk: arm, start, a 45 ms e-stop, a press on channel A.
+        Seed(name: "patientSwitchAfterAReleasedEmergencyStopReleasesNothing", seed: 3784, keep: [0, 1, 3, 4],
+             duration: 5.165, note: "H7: no release while emergency holds the drive latched off"),
+        Seed(name: "patientSwitchAfterEmergencyStop-2474", seed: 2474, note: "as 3784"),
+        Seed(name: "patientSwitchAfterEmergencyStop-3642", seed: 3642, note: "as 3784"),
+        Seed(name: "patientSwitchAfterEmergencyStop-3704", seed: 3704, note: "as 3784"),
+        Seed(name: "patientSwitchAfterEmergencyStop-3784", seed: 3784, note: "as 3784"),
+        Seed(name: "patientSwitchAfterEmergencyStop-7139", seed: 7139, note: "as 3784"),
+        // H11/H3: CONTROL_LOOP_OVERRUN "holds tension", but the envelope holds
+        // the table's ceiling at min(previous ceiling, measured force) every
+        // tick, and the table's limiter pays out to it: the ceiling ratchets
+        // down on the noise and the true force falls about 40 % in the second
+        // the alarm lasts (95 N to 58 N); the setpoint then climbs back at the
+        // ramp rate and stays that far behind the plan. Shrunk: arm, start, 12 overruns.
+        Seed(name: "anOverrunAlarmPaysTheForceDownInsteadOfHoldingIt", seed: 9399, keep: [0, 1, 2], duration: 29.412,
+             note: "H11: the hold under a present medium alarm ratchets the ceiling down"),
+        Seed(name: "overrunHoldRatchet-4064", seed: 4064, note: "as 9399 (tick lateness past the period)"),
+        Seed(name: "overrunHoldRatchet-6745", seed: 6745, note: "as 9399"),
+        Seed(name: "overrunHoldRatchet-9399", seed: 9399, note: "as 9399"),
+    ]
+
+    public static func isKnownFailing(_ seed: UInt64) -> Bool { knownFailing.contains { $0.seed == seed && $0.keep == nil } }
+}
