@@ -83,7 +83,17 @@ enum CommandEnvelope {
             let ramp = inputs.previousCeiling + configuration.maximumForceRate * configuration.tickPeriod
             command.forceCeiling = max(.zero, min(requestedCeiling, level, ramp))
         } else if let measured {
-            let held = min(inputs.previousCeiling, finiteOrZero(measured))
+            // Held, not followed down on every tick: the ceiling stays where
+            // it was until the force has fallen more than `holdMargin` below
+            // it, and then sits that margin above the force. A ceiling at the
+            // measured force itself let the table's limiter pay out on every
+            // noise peak, and the next tick's ceiling followed the lower
+            // force down: a ratchet that took a 95 N hold to 58 N in the
+            // second an overrun alarm lasted (simulation seed 9399).
+            let force = finiteOrZero(measured)
+            var held = min(inputs.previousCeiling, force + holdMargin(force))
+            // In `paused` never above the force the pause holds.
+            if let level { held = min(held, level) }
             command.forceCeiling = max(.zero, min(requestedCeiling, inputs.forceMaximum, held))
         } else {
             // No fresh sample (stale telemetry, H5): hold the ceiling where
@@ -108,7 +118,16 @@ enum CommandEnvelope {
         return ClampedCommand(command: command, tensionMayRise: tensionMayRise)
     }
 
-    /// Stored once: `allCases` builds a new array on every call.
+    /// How far above the measured force a held ceiling may stay: max(2 % of
+    /// it, 2 N). Above the force's noise and a tick's cable dynamics, so
+    /// the table's limiter does not pay out while tension is merely held;
+    /// well inside the H1 tolerance max(10 %, 10 N), and never above the
+    /// ceiling already in force, so a hold can never raise tension.
+    static func holdMargin(_ force: Newtons) -> Newtons {
+        max(force * 0.02, Newtons(2))
+    }
+
+        /// Stored once: `allCases` builds a new array on every call.
     private static let axes = AngleAxis.allCases
 
     private static func clampAngleRates(_ rates: AngleRates, at angles: Angles,

@@ -40,6 +40,31 @@ struct CommandEnvelopeTests {
         #expect(command.forceCeiling <= 300)
     }
 
+    /// A blocked hold keeps its ceiling through the force's noise: it is
+    /// not pulled down to every low reading (the ratchet the whole-daemon
+    /// simulation found, seed 9399), follows a force that has really fallen
+    /// by more than the margin, and never rises above the ceiling in force.
+    @Test(arguments: [95.0, 300.0])
+    func aBlockedHoldKeepsItsCeilingThroughNoiseAndNeverRaisesIt(ceiling: Double) {
+        let held = Newtons(ceiling)
+        let margin = CommandEnvelope.holdMargin(held)
+        func ceilingFor(force: Newtons) -> Newtons {
+            CommandEnvelope.clamp(Self.greedy.command,
+                                  Self.inputs(.treating, force: force, blocks: true, previousCeiling: held),
+                                  configuration: .init()).command.forceCeiling
+        }
+        // Noise below the ceiling, within the margin: the ceiling stays.
+        for dip in stride(from: 0.0, through: margin.value * 0.95, by: margin.value / 8) {
+            #expect(ceilingFor(force: held - Newtons(dip)) == held, "a \(dip) N dip moved the ceiling")
+        }
+        // A force that has really fallen: the ceiling sits the margin above it.
+        let fallen = held * 0.7
+        #expect(ceilingFor(force: fallen) == fallen + CommandEnvelope.holdMargin(fallen))
+        // Above the ceiling (a cough): the ceiling stays, never rises.
+        #expect(ceilingFor(force: held + 40) == held)
+        #expect(CommandEnvelope.holdMargin(held) <= max(held * 0.10, Newtons(10)), "inside the H1 tolerance")
+    }
+
     @Test func noPullWhileAnAlarmBlocks() {
         let command = CommandEnvelope.clamp(Self.greedy.command, Self.inputs(.treating, blocks: true), configuration: .init()).command
         #expect(command.tractionVelocity <= .zero)
